@@ -20,3 +20,6 @@ export * from './ports/storage.port';
 
 // ---- use cases ----
 export type * from './use-cases/types';
+
+// ---- pure logic ----
+export * from './logic/rrf';
