@@ -1,0 +1,126 @@
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+export interface TelemetryOptions {
+  readonly serviceName: string;
+  readonly serviceVersion: string;
+  /** The app's environment (`process.env`): `OTEL_*` variables are read from it. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Paths not worth a span (health checks, scrapes). Default `/metrics`, `/health*`. */
+  readonly ignorePaths?: readonly string[];
+  /**
+   * Create HTTP server spans for incoming requests (default true). An app that opens its own
+   * server spans (`withServerSpan`) turns this off to avoid two spans per request.
+   */
+  readonly incomingHttpSpans?: boolean;
+  /** Replace the exporter pipeline (tests: an in-memory exporter). */
+  readonly spanProcessors?: SpanProcessor[];
+  /** Where the SDK's own warnings go (export failures...); default: dropped. */
+  readonly diagLogger?: Pick<DiagLogger, 'warn' | 'error'>;
+}
+
+export interface Telemetry {
+  /** False when `OTEL_SDK_DISABLED=true` (nothing was started). */
+  readonly enabled: boolean;
+  /** Flushes pending spans and stops; resolves within `timeoutMs` even if the collector is down. */
+  shutdown(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Variables read, all standard OpenTelemetry ones:
+ * `OTEL_SDK_DISABLED`, `OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`,
+ * `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_RESOURCE_ATTRIBUTES`,
+ * `OTEL_TRACES_SAMPLER(_ARG)`, `OTEL_BSP_*`, and
+ * `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` (default false: prompts hold users' documents).
+ */
+export const TELEMETRY_ENV_VARIABLES = [
+  'OTEL_SDK_DISABLED',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_EXPORTER_OTLP_TIMEOUT',
+  'OTEL_RESOURCE_ATTRIBUTES',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
+] as const;
+
+const disabledTelemetry: Telemetry = { enabled: false, shutdown: async () => undefined };
+
+function truthy(value: string | undefined): boolean {
+  return value?.trim().toLowerCase() === 'true';
+}
+
+function tracesUrl(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const specific = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'];
+  if (specific) return specific;
+  const base = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+  return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
+}
+
+/**
+ * Starts the OpenTelemetry Node SDK for one app: OTLP http/protobuf trace exporter behind a batch
+ * processor (export never blocks a request; a failed export is dropped and reported to
+ * `diagLogger`), resource detectors (env, host, process), and the official http, undici and openai
+ * instrumentations. Call it first in the composition root, before the modules it should
+ * instrument are loaded.
+ */
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  const env = options.env ?? process.env;
+  if (truthy(env['OTEL_SDK_DISABLED'])) return disabledTelemetry;
+  if (options.diagLogger) {
+    const sink = options.diagLogger;
+    diag.setLogger(
+      { error: (m, ...a) => sink.error(m, ...a), warn: (m, ...a) => sink.warn(m, ...a), info: () => undefined, debug: () => undefined, verbose: () => undefined },
+      DiagLogLevel.WARN,
+    );
+  }
+  const ignore = options.ignorePaths ?? ['/metrics', '/health', '/health/live', '/health/ready'];
+  const instrumentations: Instrumentation[] = [
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (request) => ignore.includes((request.url ?? '').split('?')[0] ?? ''),
+      disableIncomingRequestInstrumentation: options.incomingHttpSpans === false,
+    }),
+    new UndiciInstrumentation(),
+    new OpenAIInstrumentation({ captureMessageContent: truthy(env['OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT']) }),
+  ];
+  const url = tracesUrl(env);
+  const timeout = Number(env['OTEL_EXPORTER_OTLP_TIMEOUT'] ?? '') || 10_000;
+  const spanProcessors = options.spanProcessors ?? [
+    new BatchSpanProcessor(new OTLPTraceExporter({ ...(url ? { url } : {}), timeoutMillis: timeout })),
+  ];
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes({ 'service.name': options.serviceName, 'service.version': options.serviceVersion }),
+    resourceDetectors: [envDetector, hostDetector, processDetector],
+    spanProcessors,
+    instrumentations,
+  });
+  try {
+    sdk.start();
+  } catch (error) {
+    options.diagLogger?.error(`telemetry did not start: ${(error as Error).message}`);
+    return disabledTelemetry;
+  }
+  return {
+    enabled: true,
+    async shutdown(timeoutMs = 5_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+        timer.unref();
+      });
+      try {
+        await Promise.race([sdk.shutdown().catch((error: unknown) => options.diagLogger?.warn(`telemetry shutdown: ${(error as Error).message}`)), deadline]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+  type SpanContext,
+  type Tracer,
+} from '@opentelemetry/api';
+import { ATTR, TRACER_NAME } from './attributes';
+import { safely } from './safe';
+
+export { SpanKind };
+
+/** The tracer for our spans; the global provider decides whether anything is recorded. */
+export function getTracer(): Tracer {
+  return trace.getTracer(TRACER_NAME);
+}
+
+/** Classifies an error for `error.type`: the RagError code when it has one, else the class name. */
+export function errorType(error: unknown): string {
+  const detail = (error as { detail?: { code?: unknown } } | null)?.detail;
+  if (detail && typeof detail.code === 'string') return detail.code;
+  if (error instanceof Error) return error.name || 'Error';
+  return 'unknown';
+}
+
+/** Marks a span failed. Records the exception's type and message (never request content). */
+export function recordSpanError(span: Span, error: unknown): void {
+  safely('tracing.record-error', () => {
+    span.setAttribute(ATTR.errorType, errorType(error));
+    if (error instanceof Error) span.recordException(error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  });
+}
+
+export interface SpanOptions {
+  readonly kind?: SpanKind;
+  readonly attributes?: Attributes;
+  readonly links?: Link[];
+  /** Start a new trace instead of a child of the active span. */
+  readonly root?: boolean;
+  /** Parent context (default: the active one). */
+  readonly parent?: Context;
+  readonly tracer?: Tracer;
+}
+
+/**
+ * Runs `fn` inside a new active span and ends it when `fn` settles; a thrown error marks the span
+ * failed and is rethrown unchanged.
+ */
+export async function withSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
+  const tracer = options.tracer ?? getTracer();
+  const parent = options.root ? ROOT_CONTEXT : (options.parent ?? context.active());
+  const span = tracer.startSpan(
+    name,
+    { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, links: options.links, root: options.root },
+    parent,
+  );
+  try {
+    return await context.with(trace.setSpan(parent, span), () => fn(span));
+  } catch (error) {
+    recordSpanError(span, error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** The active span's context, for linking a batch span back to the request it serves. */
+export function activeSpanContext(): SpanContext | undefined {
+  const span = trace.getActiveSpan();
+  const spanContext = span?.spanContext();
+  return spanContext && trace.isSpanContextValid(spanContext) ? spanContext : undefined;
+}
+
+/** Writes W3C `traceparent`/`tracestate` for the active context into outgoing request headers. */
+export function injectTraceHeaders(headers: Record<string, string> = {}): Record<string, string> {
+  safely('tracing.inject', () => propagation.inject(context.active(), headers));
+  return headers;
+}
+
+/** Reads a context from incoming headers (a plain object or a fetch `Headers`). */
+export function extractTraceContext(headers: Headers | Readonly<Record<string, string | string[] | undefined>>): Context {
+  const carrier: Record<string, string> = {};
+  if (typeof (headers as Headers).forEach === 'function' && typeof (headers as Headers).get === 'function') {
+    (headers as Headers).forEach((value, key) => {
+      carrier[key.toLowerCase()] = value;
+    });
+  } else {
+    for (const [key, value] of Object.entries(headers as Record<string, string | string[] | undefined>)) {
+      if (typeof value === 'string') carrier[key.toLowerCase()] = value;
+      else if (Array.isArray(value) && value[0] !== undefined) carrier[key.toLowerCase()] = value[0];
+    }
+  }
+  return propagation.extract(ROOT_CONTEXT, carrier);
+}
+
+/**
+ * A SERVER span for one incoming HTTP request, continuing the caller's trace from its
+ * `traceparent`. Span name follows HTTP semconv: `<METHOD> <route>`.
+ */
+export async function withServerSpan<T>(
+  request: { method: string; route: string; headers: Headers | Readonly<Record<string, string | string[] | undefined>> },
+  fn: (span: Span) => Promise<T>,
+  tracer?: Tracer,
+): Promise<T> {
+  return withSpan(
+    `${request.method} ${request.route}`,
+    {
+      kind: SpanKind.SERVER,
+      parent: extractTraceContext(request.headers),
+      attributes: { 'http.request.method': request.method, 'http.route': request.route },
+      ...(tracer ? { tracer } : {}),
+    },
+    fn,
+  );
+}
+
+/**
+ * A span for one batch that served many requests. Batches do not belong to any single request's
+ * trace, so the span starts a new trace and links to every request it served, as the OpenTelemetry
+ * messaging conventions do for batch processing
+ * (https://opentelemetry.io/docs/specs/semconv/messaging/messaging-spans/#batching).
+ */
+export async function withBatchSpan<T>(
+  name: string,
+  requests: readonly (SpanContext | undefined)[],
+  attributes: Attributes,
+  fn: (span: Span) => Promise<T>,
+  tracer?: Tracer,
+): Promise<T> {
+  const links = requests.filter((item): item is SpanContext => item !== undefined).map((spanContext) => ({ context: spanContext }));
+  return withSpan(name, { root: true, links, attributes, ...(tracer ? { tracer } : {}) }, fn);
+}
