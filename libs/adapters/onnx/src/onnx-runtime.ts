@@ -1,0 +1,95 @@
+/**
+ * The only file that imports onnxruntime-node. Everything else in the app sees `OnnxSession`,
+ * plain typed arrays in and out.
+ */
+import ort from 'onnxruntime-node';
+import { planExecutionProviders, type MlDevice, type ProviderName, type SessionSettings } from './execution-providers';
+
+/** An int64 input tensor, row-major `[batch, sequence]`. */
+export interface Int64Input {
+  readonly data: BigInt64Array;
+  readonly dims: readonly number[];
+}
+
+/** A float32 output tensor, row-major. */
+export interface Float32Output {
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+}
+
+export interface OnnxSession {
+  readonly provider: ProviderName;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** Runs the graph; returns only the requested float outputs. */
+  run(feeds: Record<string, Int64Input>, outputs: readonly string[]): Promise<Record<string, Float32Output>>;
+  release(): Promise<void>;
+}
+
+/** Backends this onnxruntime-node build can use (`cuda` only when its libraries are installed). */
+export function availableExecutionProviders(): string[] {
+  return ort.listSupportedBackends().filter((b) => b.bundled || b.name === 'cuda').map((b) => b.name);
+}
+
+export interface CreateSessionOptions extends SessionSettings {
+  readonly device: MlDevice;
+  /** Logs provider fallbacks. */
+  readonly log?: (message: string) => void;
+  /** Overrides the installed backends (tests). */
+  readonly available?: readonly string[];
+}
+
+/**
+ * Loads a model, trying providers in the order `planExecutionProviders` gives. A CUDA session that
+ * fails to load (no driver, no libraries) falls back to CPU under `auto` and is logged; the
+ * provider that loaded is reported on the session, so /health/ready and `ml_model_info` tell the
+ * truth.
+ */
+export async function createOnnxSession(model: string | Uint8Array, options: CreateSessionOptions): Promise<OnnxSession> {
+  const plan = planExecutionProviders(options.device, options.available ?? availableExecutionProviders());
+  options.log?.(`execution providers: ${plan.attempts.join(' -> ')} (${plan.reason})`);
+  let lastError: unknown;
+  for (const provider of plan.attempts) {
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      executionProviders: [provider],
+      graphOptimizationLevel: options.graphOptimizationLevel,
+      ...(options.intraOpThreads > 0 ? { intraOpNumThreads: options.intraOpThreads } : {}),
+      ...(options.interOpThreads > 0 ? { interOpNumThreads: options.interOpThreads } : {}),
+    };
+    try {
+      const session =
+        typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
+      return wrap(session, provider);
+    } catch (error) {
+      lastError = error;
+      if (provider !== plan.attempts.at(-1)) {
+        options.log?.(`${provider} session failed to load (${error instanceof Error ? error.message : String(error)}); falling back`);
+      }
+    }
+  }
+  throw lastError instanceof Error ? lastError : new Error(String(lastError));
+}
+
+function wrap(session: ort.InferenceSession, provider: ProviderName): OnnxSession {
+  return {
+    provider,
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    async run(feeds, outputs) {
+      const tensors: Record<string, ort.Tensor> = {};
+      for (const [name, input] of Object.entries(feeds)) tensors[name] = new ort.Tensor('int64', input.data, input.dims);
+      const result = await session.run(tensors, [...outputs]);
+      const out: Record<string, Float32Output> = {};
+      for (const name of outputs) {
+        const tensor = result[name];
+        if (!tensor || tensor.type !== 'float32') throw new Error(`model output ${name} is missing or not float32`);
+        out[name] = { data: tensor.data as Float32Array, dims: tensor.dims };
+        tensor.dispose?.();
+      }
+      return out;
+    },
+    async release() {
+      await session.release();
+    },
+  };
+}
