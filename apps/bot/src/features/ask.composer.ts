@@ -1,0 +1,46 @@
+/**
+ * Questions: /ask anywhere, plain text in private chats, and plain group messages as GROUP_POLICY
+ * says (mention | reply | keyword | open). /cancel stops the running answer.
+ */
+import type { BotContext } from '../context';
+import type { BotDeps } from '../deps';
+import { groupQuestion, stripMention } from '../services/access';
+import { answerInChat, emptyQuestion } from './answering';
+import { featureComposer } from './boundary';
+
+export function askComposer(deps: BotDeps) {
+  return featureComposer('ask', deps, (c) => {
+    c.command('ask', async (ctx) => {
+      const username = ctx.me.username;
+      const question = stripMention(ctx.match, username);
+      if (!question) throw emptyQuestion();
+      await answerInChat(ctx, deps, question);
+    });
+
+    c.command('cancel', async (ctx) => {
+      const stopped = deps.inFlight.cancel(ctx.docrag.userId);
+      await ctx.reply(stopped ? 'Stopping…' : 'Nothing is running.');
+    });
+
+    c.chatType('private').on('message:text', async (ctx, next) => {
+      const text = ctx.message.text.trim();
+      if (text.startsWith('/')) return next();
+      await answerInChat(ctx as unknown as BotContext, deps, text);
+    });
+
+    c.chatType(['group', 'supergroup']).on('message:text', async (ctx, next) => {
+      const message = ctx.message;
+      if (message.text.startsWith('/')) return next();
+      const mentions = (message.entities ?? [])
+        .filter((e) => e.type === 'mention')
+        .map((e) => message.text.slice(e.offset, e.offset + e.length));
+      const question = groupQuestion(
+        deps.settings.groupPolicy,
+        { text: message.text, mentions, repliesToBot: message.reply_to_message?.from?.id === ctx.me.id },
+        { username: ctx.me.username, keywords: deps.settings.groupKeywords },
+      );
+      if (!question) return next();
+      await answerInChat(ctx as unknown as BotContext, deps, question);
+    });
+  });
+}
