@@ -22,4 +22,15 @@ export * from './ports/storage.port';
 export type * from './use-cases/types';
 
 // ---- pure logic ----
+/** Parent/child chunking with a pluggable token counter. */
+export * from './logic/chunking';
+/** Reciprocal rank fusion of ranked lists. */
 export * from './logic/rrf';
+/** Prompts with numbered sources, condensing follow-ups. */
+export * from './logic/prompt';
+/** `[Source N]` markers back to files, pages and headings. */
+export * from './logic/citations';
+/** Telegram-sized message parts that never cut a formatting entity. */
+export * from './logic/split-message';
+/** LRU cache for query embeddings. */
+export * from './logic/cached-embedder';
