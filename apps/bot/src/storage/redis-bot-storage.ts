@@ -1,0 +1,124 @@
+/**
+ * Bot state in Redis (`REDIS_URL`), shared by every bot process: sessions through
+ * @grammyjs/storage-redis, counters with atomic INCRBY/PEXPIRE (one Lua script) and SET NX PX.
+ * The only file that imports ioredis.
+ */
+import { RedisAdapter } from '@grammyjs/storage-redis';
+import { Redis } from 'ioredis';
+import type { StorageAdapter } from 'grammy';
+import type { SharedCounters } from '../services/counters';
+import type { BotStorage } from './bot-storage';
+
+export interface RedisBotStorageOptions {
+  /** `REDIS_URL`, e.g. `redis://127.0.0.1:6379/0`. */
+  readonly url: string;
+  /** Prefix of every key this bot writes (default `docrag:`), so one Redis can serve several bots. */
+  readonly keyPrefix?: string;
+  /** Session lifetime in seconds (`SESSION_TTL_SECONDS`); 0 = forever (default). */
+  readonly sessionTtlSeconds?: number;
+  /** Connection timeout (default 5 s): a wrong URL fails start-up instead of hanging it. */
+  readonly connectTimeoutMs?: number;
+}
+
+/**
+ * INCRBY, and set the lifetime only when the key has none (it was just created), so a window or
+ * a day is fixed by its first event. In a script so no other client can run between the two.
+ */
+const INCREMENT_SCRIPT = `
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return value`;
+
+/** Escapes Redis glob characters so a prefix matches literally in SCAN MATCH. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+export function createRedisCounters(redis: Redis, keyPrefix: string): SharedCounters {
+  const counterPrefix = `${keyPrefix}counter:`;
+  return {
+    async increment(key, by, ttlMs) {
+      const value = await redis.eval(INCREMENT_SCRIPT, 1, counterPrefix + key, Math.round(by), Math.max(1, Math.round(ttlMs)));
+      return Number(value);
+    },
+    async get(key) {
+      const value = await redis.get(counterPrefix + key);
+      return value === null ? 0 : Number(value);
+    },
+    async entries(prefix) {
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, batch] = await redis.scan(cursor, 'MATCH', `${globEscape(counterPrefix + prefix)}*`, 'COUNT', 1000);
+        keys.push(...batch);
+        cursor = next;
+      } while (cursor !== '0');
+      if (keys.length === 0) return [];
+      const unique = [...new Set(keys)].sort();
+      const values = await redis.mget(unique);
+      const out: Array<[string, number]> = [];
+      unique.forEach((k, i) => {
+        const value = values[i];
+        if (value !== null && value !== undefined) out.push([k.slice(counterPrefix.length), Number(value)]);
+      });
+      return out;
+    },
+    async claim(key, ttlMs) {
+      const result = await redis.set(counterPrefix + key, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX');
+      return result === 'OK';
+    },
+  };
+}
+
+/** Connects (failing fast with a message naming REDIS_URL) and returns the shared storage. */
+export async function createRedisBotStorage(options: RedisBotStorageOptions): Promise<BotStorage> {
+  const keyPrefix = options.keyPrefix ?? 'docrag:';
+  const redis = new Redis(options.url, {
+    lazyConnect: true,
+    connectTimeout: options.connectTimeoutMs ?? 5_000,
+    // Fail commands instead of queueing them forever while Redis is down; the bot reports it.
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: true,
+  });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(`cannot connect to Redis at REDIS_URL (${redactUrl(options.url)}): ${(error as Error).message}`, { cause: error });
+  }
+  const ttl = options.sessionTtlSeconds && options.sessionTtlSeconds > 0 ? options.sessionTtlSeconds : undefined;
+  return {
+    kind: 'redis',
+    sessions: <T>(namespace: string): StorageAdapter<T> =>
+      new RedisAdapter<T>({ instance: redisWithPrefix(redis, `${keyPrefix}${namespace}`), ...(ttl ? { ttl } : {}) }),
+    counters: createRedisCounters(redis, keyPrefix),
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/**
+ * RedisAdapter keys are the raw session keys; this gives it a view of the client whose get/set/del
+ * prefix the key, keeping one connection for everything.
+ */
+function redisWithPrefix(redis: Redis, prefix: string): Redis {
+  const view = {
+    get: (key: string) => redis.get(prefix + key),
+    set: (key: string, ...args: unknown[]) => (redis.set as (...a: unknown[]) => Promise<unknown>)(prefix + key, ...args),
+    del: (key: string) => redis.del(prefix + key),
+  };
+  return view as unknown as Redis;
+}
+
+/** `redis://user:secret@host` -> `redis://user:***@host` (REDIS_URL is a secret). */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
