@@ -1,0 +1,240 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { RagError } from '@docrag/domain';
+import type { DocumentParser, ParsedDocument } from '@docrag/domain';
+import type * as PdfJsModule from 'pdfjs-dist/legacy/build/pdf.mjs';
+import type { TextItem } from 'pdfjs-dist/types/src/display/api';
+import { asParserError, corruptFile, throwIfAborted } from './errors';
+import { DEFAULT_PARSER_LIMITS } from './limits';
+import type { ParserLimits } from './limits';
+import { BlockBuilder, finishDocument, normalizeInline } from './normalize';
+import { findPdfHeader } from './sniff';
+
+type PdfJs = typeof PdfJsModule;
+
+let pdfjsPromise: Promise<PdfJs> | undefined;
+
+/**
+ * Loads pdfjs once, on first use (it is ~2 MB of code the bot need not load to start). The
+ * worker module is imported too and handed to pdfjs as `globalThis.pdfjsWorker`: pdfjs then runs
+ * its "fake worker" on the main thread instead of importing `./pdf.worker.mjs` by relative URL,
+ * which breaks once the app is bundled (pdf.js `PDFWorker.#mainThreadWorkerMessageHandler`).
+ */
+function loadPdfjs(): Promise<PdfJs> {
+  pdfjsPromise ??= (async () => {
+    const worker = (await import('pdfjs-dist/legacy/build/pdf.worker.mjs')) as { WorkerMessageHandler: unknown };
+    const global = globalThis as { pdfjsWorker?: unknown };
+    global.pdfjsWorker ??= worker;
+    return import('pdfjs-dist/legacy/build/pdf.mjs');
+  })();
+  return pdfjsPromise;
+}
+
+/**
+ * pdfjs reads CMaps (needed for CJK text) and standard font metrics from these folders through
+ * the file system (`NodeCMapReaderFactory`), never the network. Undefined when pdfjs-dist is not
+ * on disk (a bundle without node_modules): Latin text still extracts, CJK with predefined CMaps
+ * may not.
+ */
+const pdfjsAssets = ((): { cMapUrl?: string; standardFontDataUrl?: string } => {
+  try {
+    const root = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+    return { cMapUrl: `${path.join(root, 'cmaps')}/`, standardFontDataUrl: `${path.join(root, 'standard_fonts')}/` };
+  } catch {
+    return {};
+  }
+})();
+
+/** A truncated PDF loses its trailer; writers put `%%EOF` last (PDF 32000-1 7.5.5), possibly
+ * followed by a little padding. */
+const EOF_WINDOW = 4096;
+/** A line this much larger than the body text, and short, is taken as a heading. */
+const HEADING_SIZE_RATIO = 1.2;
+const HEADING_MAX_CHARS = 160;
+/** Lines further apart than this many line heights start a new paragraph. */
+const PARAGRAPH_GAP = 1.6;
+
+interface Line {
+  text: string;
+  size: number;
+  y: number;
+  page: number;
+  /** Where the last item ended, to tell a word break from a kerning split. */
+  endX: number;
+}
+
+/**
+ * PDF via pdfjs-dist (legacy build, Node, no worker thread, no font faces, no eval, nothing
+ * fetched). Text is grouped into lines by baseline and into paragraphs by vertical gaps; lines
+ * set clearly larger than the body text become headings, ranked by size. Page numbers are kept
+ * on every block. Scanned PDFs (no text layer) fail with `no_text`; password-protected ones with
+ * `encrypted_file` (a PDF encrypted with an empty user password opens, as in any viewer).
+ */
+export class PdfParser implements DocumentParser {
+  readonly format = 'pdf' as const;
+
+  constructor(private readonly limits: ParserLimits = DEFAULT_PARSER_LIMITS) {}
+
+  async parse(bytes: Uint8Array, options?: { fileName?: string; signal?: AbortSignal }): Promise<ParsedDocument> {
+    throwIfAborted(options?.signal);
+    if (findPdfHeader(bytes) < 0) throw corruptFile('pdf', 'no %PDF header');
+    if (!hasEofMarker(bytes)) throw corruptFile('pdf', 'the file is truncated (no %%EOF trailer)');
+    const pdfjs = await loadPdfjs();
+    // pdfjs transfers (detaches) the buffer it is given: pass a copy, the caller keeps its bytes.
+    const task = pdfjs.getDocument({
+      data: bytes.slice(),
+      isEvalSupported: false,
+      disableFontFace: true,
+      useSystemFonts: false,
+      useWorkerFetch: false,
+      disableRange: true,
+      disableStream: true,
+      disableAutoFetch: true,
+      isOffscreenCanvasSupported: false,
+      isImageDecoderSupported: false,
+      verbosity: 0,
+      ...pdfjsAssets,
+    });
+    try {
+      const doc = await task.promise;
+      if (doc.numPages > this.limits.maxPdfPages) {
+        throw new RagError({ code: 'invalid_input', reason: `PDF has ${doc.numPages} pages, over the ${this.limits.maxPdfPages}-page limit` });
+      }
+      const lines: Line[] = [];
+      for (let n = 1; n <= doc.numPages; n++) {
+        throwIfAborted(options?.signal);
+        const page = await doc.getPage(n);
+        const content = await page.getTextContent();
+        lines.push(...toLines(content.items.filter((item): item is TextItem => 'str' in item), n));
+        page.cleanup();
+      }
+      const info = (await doc.getMetadata().catch(() => undefined))?.info as { Title?: unknown } | undefined;
+      const title = typeof info?.Title === 'string' ? info.Title : undefined;
+      return finishDocument('pdf', toBlocks(lines), { pageCount: doc.numPages, ...(title && normalizeInline(title) ? { title } : {}) });
+    } catch (error) {
+      throw mapPdfError(error);
+    } finally {
+      await task.destroy().catch(() => undefined);
+    }
+  }
+}
+
+function mapPdfError(error: unknown): RagError {
+  const name = (error as { name?: string } | undefined)?.name;
+  if (name === 'PasswordException') return new RagError({ code: 'encrypted_file', format: 'pdf' }, { cause: error });
+  if (name === 'InvalidPDFException') return corruptFile('pdf', (error as Error).message || 'invalid PDF structure', error);
+  return asParserError('pdf', error);
+}
+
+export function hasEofMarker(bytes: Uint8Array): boolean {
+  const tail = new TextDecoder('latin1').decode(bytes.subarray(Math.max(0, bytes.length - EOF_WINDOW)));
+  return tail.includes('%%EOF');
+}
+
+/** Groups text items into lines by baseline (pdfjs marks explicit line ends with `hasEOL`). */
+function toLines(items: readonly TextItem[], page: number): Line[] {
+  const lines: Line[] = [];
+  let current: Line | undefined;
+  let endOfLine = false;
+  for (const item of items) {
+    const size = Math.hypot(item.transform[2] ?? 0, item.transform[3] ?? 0) || item.height || 0;
+    const x = item.transform[4] ?? 0;
+    const y = item.transform[5] ?? 0;
+    const sameLine = current && !endOfLine && Math.abs(current.y - y) <= Math.max(1, Math.min(current.size, size) * 0.5);
+    if (!current || !sameLine) {
+      if (current && current.text.trim()) lines.push(current);
+      current = { text: item.str, size: item.str.trim() ? size : 0, y, page, endX: x + item.width };
+    } else {
+      const needsSpace = current.text && item.str.trim() && !/\s$/.test(current.text) && !/^\s/.test(item.str);
+      // pdfjs emits explicit space items for most writers; where it does not, a horizontal gap of
+      // more than ~0.2 em between items is a word break, a smaller one a kerning split.
+      current.text += (needsSpace && x - current.endX > Math.max(size, current.size) * 0.2 ? ' ' : '') + item.str;
+      current.endX = x + item.width;
+      if (item.str.trim()) current.size = Math.max(current.size, size);
+    }
+    endOfLine = item.hasEOL;
+  }
+  if (current && current.text.trim()) lines.push(current);
+  return lines;
+}
+
+function toBlocks(lines: readonly Line[]): ReturnType<BlockBuilder['toArray']> {
+  const body = bodySize(lines);
+  const isHeading = (line: Line): boolean =>
+    body > 0 && line.size >= body * HEADING_SIZE_RATIO && line.text.trim().length <= HEADING_MAX_CHARS && /\p{L}/u.test(line.text);
+  const headingSizes = [...new Set(lines.filter(isHeading).map((l) => round(l.size)))].sort((a, b) => b - a);
+  const levelOf = (size: number): number => Math.min(6, headingSizes.indexOf(round(size)) + 1);
+
+  const blocks = new BlockBuilder();
+  let paragraph: Line[] = [];
+  let heading: Line[] = [];
+  const flushParagraph = (): void => {
+    const first = paragraph[0];
+    if (first) blocks.paragraph(joinLines(paragraph.map((l) => l.text)), first.page);
+    paragraph = [];
+  };
+  const flushHeading = (): void => {
+    const first = heading[0];
+    if (first) blocks.heading(levelOf(first.size), heading.map((l) => l.text).join(' '), first.page);
+    heading = [];
+  };
+
+  for (const line of lines) {
+    if (isHeading(line)) {
+      flushParagraph();
+      const prev = heading[heading.length - 1];
+      if (prev && (prev.page !== line.page || round(prev.size) !== round(line.size) || Math.abs(prev.y - line.y) > line.size * 2)) flushHeading();
+      heading.push(line);
+      continue;
+    }
+    flushHeading();
+    const prev = paragraph[paragraph.length - 1];
+    if (prev && (prev.page !== line.page || Math.abs(prev.y - line.y) > Math.max(prev.size, line.size) * PARAGRAPH_GAP || Math.abs(prev.size - line.size) > body * 0.15)) {
+      flushParagraph();
+    }
+    paragraph.push(line);
+  }
+  flushParagraph();
+  flushHeading();
+  return blocks.toArray();
+}
+
+/** Joins wrapped lines, undoing end-of-line hyphenation ("exam-" + "ple" -> "example"). */
+export function joinLines(lines: readonly string[]): string {
+  let out = '';
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (!line) continue;
+    if (!out) out = line;
+    else if (/\p{L}-$/u.test(out) && /^\p{Ll}/u.test(line)) out = out.slice(0, -1) + line;
+    else out += ` ${line}`;
+  }
+  return out;
+}
+
+/** The most common text size, weighted by characters: what body text is set in. */
+function bodySize(lines: readonly Line[]): number {
+  const weight = new Map<number, number>();
+  for (const line of lines) {
+    if (line.size <= 0) continue;
+    const key = round(line.size);
+    weight.set(key, (weight.get(key) ?? 0) + line.text.length);
+  }
+  let best = 0;
+  let bestWeight = -1;
+  for (const [size, w] of weight) {
+    if (w > bestWeight) {
+      best = size;
+      bestWeight = w;
+    }
+  }
+  return best;
+}
+
+function round(size: number): number {
+  return Math.round(size * 2) / 2;
+}
+
+export function createPdfParser(limits?: ParserLimits): DocumentParser {
+  return new PdfParser(limits);
+}
