@@ -19,6 +19,8 @@ export interface MetricsServerOptions {
   readonly registry?: Registry;
   /** `METRICS_ENABLED=false` turns `/metrics` off (404) while health routes keep working. */
   readonly metricsEnabled?: boolean;
+  /** Runs before each scrape (an exporter refreshes its collectors here); failures are reported, not fatal. */
+  readonly beforeScrape?: () => Promise<void>;
   /** Extra GET routes, e.g. `{ '/health/live': ..., '/health/ready': ... }`. */
   readonly routes?: Readonly<Record<string, RouteHandler>>;
   /** Called when a handler fails (the server answers 500 and keeps running). */
@@ -48,6 +50,13 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     }
     try {
       if (path === '/metrics' && metricsEnabled && options.registry) {
+        if (options.beforeScrape) {
+          try {
+            await options.beforeScrape();
+          } catch (error) {
+            options.onError?.(error, path);
+          }
+        }
         const body = await options.registry.metrics();
         res.writeHead(200, { 'content-type': options.registry.contentType }).end(body);
         return;

@@ -35,7 +35,8 @@ export interface Telemetry {
 
 /**
  * Variables read, all standard OpenTelemetry ones:
- * `OTEL_SDK_DISABLED`, `OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`,
+ * `OTEL_SDK_DISABLED`, `OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (neither set:
+ * spans are created for log correlation and propagation but not exported),
  * `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_RESOURCE_ATTRIBUTES`,
  * `OTEL_TRACES_SAMPLER(_ARG)`, `OTEL_BSP_*`, and
  * `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` (default false: prompts hold users' documents).
@@ -93,9 +94,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   ];
   const url = tracesUrl(env);
   const timeout = Number(env['OTEL_EXPORTER_OTLP_TIMEOUT'] ?? '') || 10_000;
-  const spanProcessors = options.spanProcessors ?? [
-    new BatchSpanProcessor(new OTLPTraceExporter({ ...(url ? { url } : {}), timeoutMillis: timeout })),
-  ];
+  // No endpoint configured: the SDK still runs (trace ids in logs, traceparent propagated to the
+  // ml-api) but exports nothing, rather than retrying against a localhost:4318 that is not there.
+  const spanProcessors =
+    options.spanProcessors ?? (url ? [new BatchSpanProcessor(new OTLPTraceExporter({ url, timeoutMillis: timeout }))] : []);
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ 'service.name': options.serviceName, 'service.version': options.serviceVersion }),
     resourceDetectors: [envDetector, hostDetector, processDetector],
