@@ -29,9 +29,15 @@ export interface Bm25EncoderOptions {
    * chunk after stop-word removal (a 160-token chunk keeps ~60% of its words).
    */
   averageDocumentLength?: number;
+  /**
+   * Weight of adjacent-term pairs on the query side; 0 turns pairs off (documents then index none).
+   * Pairs are a term-dependence model in the spirit of Metzler & Croft's SDM (SIGIR 2005), whose
+   * ordered-window component is weighted 0.1 against 0.85 for single terms.
+   */
+  bigramWeight?: number;
 }
 
-export const BM25_DEFAULTS = { language: 'english', k1: 1.2, b: 0.75, averageDocumentLength: 100 } as const;
+export const BM25_DEFAULTS = { language: 'english', k1: 1.2, b: 0.75, averageDocumentLength: 100, bigramWeight: 0 } as const;
 
 /** Builds the sorted, de-duplicated vector from per-id weights. */
 function toSparse(weights: Map<number, number>): SparseVector {
@@ -57,17 +63,22 @@ export function createBm25SparseEncoder(options: Bm25EncoderOptions = {}): Spars
   if (!(k1 > 0)) throw new Error(`BM25 k1 must be > 0, got ${k1}`);
   if (!(b >= 0 && b <= 1)) throw new Error(`BM25 b must be within 0..1, got ${b}`);
   if (!(avgdl > 0)) throw new Error(`BM25 averageDocumentLength must be > 0, got ${avgdl}`);
+  const bigramWeight = options.bigramWeight ?? BM25_DEFAULTS.bigramWeight;
+  if (!(bigramWeight >= 0)) throw new Error(`BM25 bigramWeight must be >= 0, got ${bigramWeight}`);
   const analyzer = createAnalyzer(options.language ?? BM25_DEFAULTS.language);
+  // Terms never contain a space, so "a b" cannot collide with a single term by construction.
+  const pairs = (terms: readonly string[]): string[] =>
+    bigramWeight > 0 ? terms.slice(1).map((term, i) => `${terms[i] ?? ''} ${term}`) : [];
 
   const isDefault = k1 === BM25_DEFAULTS.k1 && b === BM25_DEFAULTS.b && avgdl === BM25_DEFAULTS.averageDocumentLength;
-  const name = `bm25-${analyzer.language}-v1${isDefault ? '' : `-k${k1}-b${b}-l${avgdl}`}`;
+  const name = `bm25-${analyzer.language}-v1${isDefault ? '' : `-k${k1}-b${b}-l${avgdl}`}${bigramWeight > 0 ? '-pairs' : ''}`;
 
   return {
     name,
     encodeDocument(text: string): SparseVector {
       const terms = analyzer.terms(text);
       const tf = new Map<number, number>();
-      for (const term of terms) {
+      for (const term of [...terms, ...pairs(terms)]) {
         const id = termId(term);
         tf.set(id, (tf.get(id) ?? 0) + 1);
       }
@@ -79,9 +90,14 @@ export function createBm25SparseEncoder(options: Bm25EncoderOptions = {}): Spars
     encodeQuery(text: string): SparseVector {
       const weights = new Map<number, number>();
       // Distinct terms weigh 1; two terms whose hashes collide share a dimension and sum to 2.
-      for (const term of new Set(analyzer.terms(text))) {
+      const terms = analyzer.terms(text);
+      for (const term of new Set(terms)) {
         const id = termId(term);
         weights.set(id, (weights.get(id) ?? 0) + 1);
+      }
+      for (const pair of new Set(pairs(terms))) {
+        const id = termId(pair);
+        weights.set(id, (weights.get(id) ?? 0) + bigramWeight);
       }
       return toSparse(weights);
     },

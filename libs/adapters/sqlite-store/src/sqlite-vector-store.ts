@@ -11,13 +11,12 @@ import type {
   StoreStats,
   VectorStore,
 } from '@docrag/domain';
-import { RagError } from '@docrag/domain';
+import { RagError, reciprocalRankFusion } from '@docrag/domain';
 import type { Statement } from 'better-sqlite3';
 import type { ChunkRow, ParentRow } from './codec';
 import { decodeTerms, encodeDense, encodeTerms, rowToChunk, rowToParent } from './codec';
 import type { SqliteDatabase } from './database';
 import { guard } from './errors';
-import { fuseRanks } from './rrf';
 
 export interface SqliteVectorStoreOptions {
   readonly db: SqliteDatabase;
@@ -236,7 +235,8 @@ export class SqliteVectorStore implements VectorStore {
           }
           lists.push(this.denseRanking(ownerKey, query.dense, depth, query.fileIds));
         }
-        const fused = fuseRanks(lists, limit);
+        // The domain's RRF (k = 60), the same function the Qdrant path's fusion is checked against.
+        const fused = reciprocalRankFusion(lists, { key: String, limit }).map((f) => ({ key: f.item, score: f.score }));
         const rows = this.chunkRows(fused.map((f) => f.key), query.ownerId);
         return fused.flatMap((f) => {
           const row = rows.get(f.key);
