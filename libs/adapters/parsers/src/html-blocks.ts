@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import { decodeEntities } from './html-entities';
 
 /** A block found in (X)HTML: a heading with its level, or a paragraph. */
 export type HtmlBlock =
@@ -19,8 +20,8 @@ const parser = new XMLParser({
   preserveOrder: true,
   ignoreAttributes: true,
   removeNSPrefix: true,
-  htmlEntities: true,
-  processEntities: true,
+  // Entities are decoded by us (decodeEntities knows the HTML set; the parser only the XML five).
+  processEntities: false,
   trimValues: false,
   parseTagValue: false,
   ignoreDeclaration: true,
@@ -46,14 +47,8 @@ export function looseHtmlToBlocks(markup: string): HtmlBlock[] {
     .replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, ' ')
     .replace(/<\/(p|div|li|h[1-6]|tr|section|blockquote)\s*>/gi, '\n\n')
     .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#(\d+);/g, (_, n: string) => (Number(n) <= 0x10ffff ? String.fromCodePoint(Number(n)) : ' '))
-    .replace(/&amp;/g, '&');
-  return text
+    .replace(/<[^>]*>/g, ' ');
+  return decodeEntities(text)
     .split(/\n\s*\n/)
     .filter((p) => p.trim())
     .map((p) => ({ kind: 'paragraph' as const, text: p }));
@@ -72,7 +67,7 @@ function treeToBlocks(tree: XmlNode[]): HtmlBlock[] {
       const tag = tagOf(node);
       if (tag === undefined) {
         const text = node['#text'];
-        if (text !== undefined) inline += String(text);
+        if (text !== undefined) inline += decodeEntities(String(text));
         continue;
       }
       const name = tag.toLowerCase();
@@ -130,7 +125,7 @@ function textOf(nodes: readonly XmlNode[], keepBreaks = false): string {
   for (const node of nodes) {
     const tag = tagOf(node);
     if (tag === undefined) {
-      if (node['#text'] !== undefined) text += String(node['#text']);
+      if (node['#text'] !== undefined) text += decodeEntities(String(node['#text']));
       continue;
     }
     const name = tag.toLowerCase();

@@ -134,10 +134,11 @@ export function inflateEntry(bytes: Uint8Array, entry: ZipEntry, budget: Inflate
   let finished = false;
   const inflater = new Inflate((chunk, final) => {
     produced += chunk.length;
+    // The archive budget first: an entry that lies about its size AND blows the budget is a bomb.
+    budget.charge(chunk.length);
     if (produced > entry.uncompressedSize) {
       throw corruptFile(format, `zip entry ${entry.name} inflates past its declared size`);
     }
-    budget.charge(chunk.length);
     parts.push(chunk);
     if (final) finished = true;
   });

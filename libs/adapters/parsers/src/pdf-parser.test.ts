@@ -1,0 +1,95 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_PARSER_LIMITS } from './limits';
+import { buildPdf } from '../test/fixtures/pdf-builder';
+import { joinLines, PdfParser } from './pdf-parser';
+
+const parser = new PdfParser();
+
+describe('PdfParser', () => {
+  it('keeps page numbers, infers headings from font size and joins wrapped lines', async () => {
+    const bytes = buildPdf(
+      [
+        {
+          lines: [
+            { text: 'Annual Report', size: 24 },
+            { text: 'Introduction', size: 16, gapBefore: 8 },
+            { text: 'The committee reviewed the exam-' },
+            { text: 'ination results in detail.' },
+            { text: 'A second paragraph follows after a gap.', gapBefore: 14 },
+          ],
+        },
+        { lines: [{ text: 'Methods', size: 16 }, { text: 'Samples were taken weekly.' }] },
+      ],
+      { title: 'Report 2024' },
+    );
+    const doc = await parser.parse(bytes);
+    expect(doc).toEqual({
+      format: 'pdf',
+      title: 'Report 2024',
+      pageCount: 2,
+      blocks: [
+        { kind: 'heading', level: 1, text: 'Annual Report', page: 1 },
+        { kind: 'heading', level: 2, text: 'Introduction', page: 1 },
+        { kind: 'paragraph', text: 'The committee reviewed the examination results in detail.', page: 1 },
+        { kind: 'paragraph', text: 'A second paragraph follows after a gap.', page: 1 },
+        { kind: 'heading', level: 2, text: 'Methods', page: 2 },
+        { kind: 'paragraph', text: 'Samples were taken weekly.', page: 2 },
+      ],
+    });
+  });
+
+  it('does not detach the caller\'s buffer (pdfjs transfers what it is given)', async () => {
+    const bytes = buildPdf([{ lines: [{ text: 'hello' }] }]);
+    const length = bytes.length;
+    await parser.parse(bytes);
+    expect(bytes.length).toBe(length);
+    expect(bytes.buffer.byteLength).toBeGreaterThan(0);
+  });
+
+  it('refuses more pages than the limit with invalid_input', async () => {
+    const small = new PdfParser({ ...DEFAULT_PARSER_LIMITS, maxPdfPages: 1 });
+    await expect(small.parse(buildPdf([{ lines: [{ text: 'a' }] }, { lines: [{ text: 'b' }] }]))).rejects.toMatchObject({
+      detail: { code: 'invalid_input', reason: 'PDF has 2 pages, over the 1-page limit' },
+    });
+  });
+
+  it('reads text pages of a PDF that also has scanned pages', async () => {
+    const doc = await parser.parse(buildPdf([{ image: true }, { lines: [{ text: 'Typed appendix' }] }]));
+    expect(doc.blocks).toEqual([{ kind: 'paragraph', text: 'Typed appendix', page: 2 }]);
+  });
+});
+
+describe('joinLines', () => {
+  it('undoes end-of-line hyphenation only before a lowercase continuation', () => {
+    expect(joinLines(['exam-', 'ple'])).toBe('example');
+    expect(joinLines(['Jean-', 'Paul'])).toBe('Jean- Paul');
+    expect(joinLines(['one', '', 'two'])).toBe('one two');
+  });
+});
+
+const qpdf = spawnSync('qpdf', ['--version']).status === 0;
+
+describe.skipIf(!qpdf)('PdfParser with qpdf-encrypted files (needs the qpdf Debian package)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'docrag-pdf-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const encrypt = (userPassword: string): Uint8Array => {
+    const plain = path.join(dir, 'plain.pdf');
+    const out = path.join(dir, `enc-${userPassword || 'empty'}.pdf`);
+    writeFileSync(plain, buildPdf([{ lines: [{ text: 'Confidential figures' }] }]));
+    execFileSync('qpdf', ['--encrypt', userPassword, 'owner-secret', '256', '--', plain, out]);
+    return new Uint8Array(readFileSync(out));
+  };
+
+  it('reports a PDF with a user password as encrypted_file', async () => {
+    await expect(parser.parse(encrypt('user-secret'))).rejects.toMatchObject({ detail: { code: 'encrypted_file', format: 'pdf' } });
+  });
+
+  it('opens a PDF encrypted with an empty user password (permissions only), as viewers do', async () => {
+    const doc = await parser.parse(encrypt(''));
+    expect(doc.blocks.map((b) => b.text)).toEqual(['Confidential figures']);
+  });
+});
