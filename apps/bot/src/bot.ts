@@ -33,8 +33,11 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
     client: { apiRoot: settings.apiRoot },
     ...(settings.botInfo ? { botInfo: settings.botInfo } : {}),
   });
-  bot.api.config.use(autoRetry(AUTO_RETRY));
+  // grammY calls the transformer installed LAST first. Auto-retry goes last, so it is outermost:
+  // it sees every 429 from the transformers below it (tracing, timing) and each retry is its own
+  // timed Bot API call.
   for (const transformer of deps.apiTransformers ?? []) bot.api.config.use(transformer);
+  bot.api.config.use(autoRetry(AUTO_RETRY));
 
   for (const middleware of deps.prelude ?? []) bot.use(middleware);
   bot.use(accessComposer(deps));

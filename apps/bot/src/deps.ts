@@ -71,7 +71,8 @@ export interface BotLogger {
   error(obj: object, msg?: string): void;
 }
 
-export const silentLogger: BotLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const ignore = (): void => undefined;
+export const silentLogger: BotLogger = { debug: ignore, info: ignore, warn: ignore, error: ignore };
 
 export interface BotDeps {
   readonly settings: BotSettings;
@@ -90,7 +91,7 @@ export interface BotDeps {
   readonly logger: BotLogger;
   /** Downloads a file by its Bot API `file_path` (fetch-based by default; Node may read local Bot API files). */
   readonly downloadFile?: (filePath: string, signal?: AbortSignal) => Promise<Uint8Array>;
-  /** Outgoing-call transformers (tracing, timing) installed after auto-retry. */
+  /** Outgoing-call transformers (tracing, timing), innermost first; auto-retry wraps them all. */
   readonly apiTransformers?: readonly Transformer[];
   /** Middleware run first for every update (the `telegram.update` root span, webhook dedupe/detach). */
   readonly prelude?: readonly MiddlewareFn<BotContext>[];

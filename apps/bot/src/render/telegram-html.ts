@@ -17,13 +17,16 @@ function escapeAttr(text: string): string {
   return escapeHtml(text).replace(/"/g, '&quot;');
 }
 
-const PLACEHOLDER = /\u0000(\d+)\u0000/g;
+// Placeholders use U+E000/U+E001 (Unicode private use), which never occur in model output.
+const OPEN = '\uE000';
+const CLOSE = '\uE001';
+const PLACEHOLDER = /\uE000(\d+)\uE001/g;
 
 /** Inline Markdown (code, links, bold, italic, strikethrough) of one line. */
 export function renderInline(line: string, allowLinks = true): string {
   const stash: string[] = [];
-  const keep = (html: string) => `\u0000${stash.push(html) - 1}\u0000`;
-  let s = line.replace(/\u0000/g, '');
+  const keep = (html: string) => `${OPEN}${stash.push(html) - 1}${CLOSE}`;
+  let s = line.replace(/[\uE000\uE001]/g, '');
   s = s.replace(/`([^`\n]+)`/g, (_m, code: string) => keep(`<code>${escapeHtml(code)}</code>`));
   if (allowLinks) {
     s = s.replace(/\[([^\]\n]+)\]\(((?:https?|tg):\/\/[^\s)]+)\)/g, (_m, label: string, url: string) =>
