@@ -20,6 +20,10 @@ export * from './ports/storage.port';
 
 // ---- use cases ----
 export type * from './use-cases/types';
+/** Upload -> parse -> chunk -> embed -> store -> register, crash-safe; plus start-up recovery. */
+export * from './use-cases/ingest-document';
+/** Question -> condense -> hybrid search -> rerank -> parents -> streamed, cited answer. */
+export * from './use-cases/answer-question';
 
 // ---- pure logic ----
 /** Parent/child chunking with a pluggable token counter. */
