@@ -2,7 +2,10 @@
  * The only file that imports onnxruntime-node. Everything else in the app sees `OnnxSession`,
  * plain typed arrays in and out.
  */
-import ort from 'onnxruntime-node';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { planExecutionProviders, type MlDevice, type ProviderName, type SessionSettings } from './execution-providers';
 
 /** An int64 input tensor, row-major `[batch, sequence]`. */
@@ -26,9 +29,24 @@ export interface OnnxSession {
   release(): Promise<void>;
 }
 
-/** Backends this onnxruntime-node build can use (`cuda` only when its libraries are installed). */
+/**
+ * Backends this onnxruntime-node install can use. `listSupportedBackends` lists `cuda` on every
+ * linux-x64 install, but its provider library is only present when the CUDA build was fetched
+ * at install time (ONNXRUNTIME_NODE_INSTALL_CUDA), so that file decides.
+ */
 export function availableExecutionProviders(): string[] {
-  return ort.listSupportedBackends().filter((b) => b.bundled || b.name === 'cuda').map((b) => b.name);
+  const names = ort.listSupportedBackends().filter((b) => b.bundled).map((b) => b.name);
+  return cudaProviderInstalled() ? [...names, 'cuda'] : names;
+}
+
+function cudaProviderInstalled(): boolean {
+  try {
+    const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
+    const bin = path.join(path.dirname(entry), '..', 'bin', 'napi-v6', process.platform, process.arch);
+    return existsSync(path.join(bin, process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so'));
+  } catch {
+    return false;
+  }
 }
 
 export interface CreateSessionOptions extends SessionSettings {
