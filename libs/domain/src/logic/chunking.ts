@@ -5,8 +5,10 @@ import type { TokenCounter } from '../ports/storage.port';
 
 /**
  * Parent/child ("small-to-big") chunking. Children are small so that their embeddings stay
- * specific (384 tokens is the max sequence length MiniLM-L6 was trained with, so nothing is
- * truncated); parents are large so the LLM sees the surrounding context of a hit.
+ * specific; parents are large so the LLM sees the surrounding context of a hit. Sizes are in the
+ * embedding model's own tokens (the counter is pluggable). Note that all-MiniLM-L6-v2 embeds at
+ * most 256 word pieces (its `max_seq_length`), so with that model the tail of a 384-token child
+ * counts for BM25 only; lower `childTokens` to embed every token densely.
  */
 export interface ChunkingOptions {
   readonly tokenCounter: TokenCounter;
