@@ -40,7 +40,10 @@ const boundaryRule = (allowTesting) => [
     // tests use those fakes. Production domain code still may not import the testing lib (the
     // type:domain constraint below forbids it), so this only lets domain *tests* close the loop.
     ignoredCircularDependencies: [['domain', 'testing']],
-    depConstraints: [...layerConstraints(allowTesting), ...scopeConstraints],
+    // Nx reports only the first violated constraint of an import. Scopes go first so that a
+    // cross-scope import (a shared lib reaching into the bot) is reported as such, and every rule
+    // has an import that proves it (tools/workspace/src/boundaries.test.ts).
+    depConstraints: [...scopeConstraints, ...layerConstraints(allowTesting)],
   },
 ];
 

@@ -1,0 +1,70 @@
+/** Every project is tagged once by layer and once by scope, and the lint rules spell out every tag. */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { workspaceRoot } from './workspace-root';
+
+function projectFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(path.join(workspaceRoot, dir), { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+    const rel = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...projectFiles(rel));
+    else if (entry.name === 'project.json') out.push(rel);
+  }
+  return out;
+}
+
+const projects = ['apps', 'libs', 'tools'].flatMap(projectFiles).map((file) => ({
+  file,
+  ...(JSON.parse(readFileSync(path.join(workspaceRoot, file), 'utf8')) as { name: string; tags?: string[] }),
+}));
+
+interface Constraint {
+  sourceTag: string;
+  onlyDependOnLibsWithTags?: string[];
+  bannedExternalImports?: string[];
+  allowedExternalImports?: string[];
+}
+
+async function boundaryConstraints(): Promise<Constraint[][]> {
+  const config = (await import(path.join(workspaceRoot, 'eslint.config.mjs'))).default as { rules?: Record<string, unknown> }[];
+  return config
+    .map((c) => c.rules?.['@nx/enforce-module-boundaries'])
+    .filter((rule): rule is [string, { depConstraints: Constraint[] }] => Array.isArray(rule))
+    .map((rule) => rule[1].depConstraints);
+}
+
+describe('project tags', () => {
+  it('finds the apps, the libraries and the tools', () => {
+    const names = projects.map((p) => p.name);
+    expect(names).toEqual(expect.arrayContaining(['bot', 'ml-api', 'metrics-exporter', 'domain', 'ml-protocol', 'observability', 'testing', 'workspace']));
+  });
+
+  it.each(projects)('$file has exactly one type:* and one scope:* tag', ({ tags = [] }) => {
+    expect(tags.filter((t) => t.startsWith('type:'))).toHaveLength(1);
+    expect(tags.filter((t) => t.startsWith('scope:'))).toHaveLength(1);
+    expect(tags.every((t) => /^(type|scope):[a-z-]+$/.test(t))).toBe(true);
+  });
+});
+
+describe('eslint boundary configuration', () => {
+  it('has no wildcard rule', async () => {
+    const sets = await boundaryConstraints();
+    expect(sets.length).toBeGreaterThanOrEqual(2);
+    for (const constraint of sets.flat()) {
+      expect(constraint.sourceTag).not.toContain('*');
+      for (const tag of constraint.onlyDependOnLibsWithTags ?? []) expect(tag).not.toContain('*');
+    }
+    expect(readFileSync(path.join(workspaceRoot, 'eslint.config.mjs'), 'utf8')).not.toMatch(/sourceTag:\s*['"]\*['"]/);
+  });
+
+  it('constrains every tag a project carries, in every rule set', async () => {
+    const sets = await boundaryConstraints();
+    const tags = new Set(projects.flatMap((p) => p.tags ?? []));
+    for (const set of sets) {
+      const sourceTags = new Set(set.map((c) => c.sourceTag));
+      for (const tag of tags) expect(sourceTags, `no constraint for ${tag}`).toContain(tag);
+    }
+  });
+});
