@@ -100,6 +100,7 @@ export const configSchema = z
     QDRANT_API_KEY: z.string().default('').describe('Qdrant API key (secret).'),
     DATA_DIR: z.string().default('.data').describe('Directory of the embedded store (docrag.sqlite) and session files.'),
     SPARSE_LANGUAGE: z.string().default('en').describe('Stemmer language of the in-process BM25 encoder.'),
+    TOKENIZER_PATH: z.string().default('').describe('Folder of the tokenizer.json used to size chunks (empty = the vendored MiniLM tokenizer).'),
     OPENAI_API_KEY: z.string().default('').describe('API key of the OpenAI-compatible LLM (secret). Empty = extractive answers.'),
     OPENAI_BASE_URL: optionalUrl.describe('Base URL of an OpenAI-compatible server (Ollama, vLLM, OpenRouter).'),
     DEFAULT_MODEL: z.string().default('gpt-4o').describe('Chat model name.'),

@@ -12,6 +12,7 @@ import type {
   IngestDocument,
   VectorStore,
 } from '@docrag/domain';
+import type { BotMetrics } from '@docrag/observability';
 import type { MiddlewareFn, StorageAdapter, Transformer } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Config } from './config';
@@ -89,6 +90,8 @@ export interface BotDeps {
   readonly inFlight: InFlight;
   readonly clock: Clock;
   readonly logger: BotLogger;
+  /** Question, ingestion and error metrics (observability lib; never throws). */
+  readonly metrics?: Pick<BotMetrics, 'observeStage' | 'questionFinished' | 'error' | 'fileIngested'>;
   /** Downloads a file by its Bot API `file_path` (fetch-based by default; Node may read local Bot API files). */
   readonly downloadFile?: (filePath: string, signal?: AbortSignal) => Promise<Uint8Array>;
   /** Outgoing-call transformers (tracing, timing), innermost first; auto-retry wraps them all. */

@@ -144,6 +144,7 @@ export async function answerInChat(ctx: BotContext, deps: BotDeps, question: str
     await ctx.reply('I am still working on your previous request. Send /cancel to stop it first.');
     return;
   }
+  const started = performance.now();
   const preview = chat.type === 'private' ? draftPreview(ctx, deps) : editPreview(ctx, deps, chat.id);
   let labels: ReadonlyMap<number, SourceLabel> = new Map();
   let sources: readonly Source[] = [];
@@ -173,6 +174,7 @@ export async function answerInChat(ctx: BotContext, deps: BotDeps, question: str
     }
   } catch (error) {
     if (!controller.signal.aborted && !(isRagError(error) && error.code === 'cancelled')) {
+      deps.metrics?.questionFinished('error');
       await preview.close();
       deps.inFlight.end(userId, controller);
       throw error;
@@ -188,16 +190,22 @@ export async function answerInChat(ctx: BotContext, deps: BotDeps, question: str
       stopped ? '⏹ Stopped.' : '',
     ].filter(Boolean).join('\n');
     if (stopped && !finalText.trim()) {
+      deps.metrics?.questionFinished('cancelled');
       if (editMessageId !== undefined) await editFormatted(ctx.api, chat.id, editMessageId, { html: '⏹ Stopped.', plain: '⏹ Stopped.' });
       else await ctx.reply('⏹ Stopped.');
       return;
     }
     const parts = formatAnswerParts(finalText, answer?.sources ?? sources, suffix ? { suffix } : {});
+    const sending = performance.now();
     const details = sourceDetails(answer?.sources ?? sources, finalText);
     const messageId = await deliverParts(ctx, chat.id, parts, {
       ...(editMessageId !== undefined ? { editMessageId } : {}),
       withSourcesButton: details.length > 0,
     });
+    const done = performance.now();
+    deps.metrics?.observeStage('telegram', (done - sending) / 1000);
+    deps.metrics?.observeStage('total', (done - started) / 1000);
+    deps.metrics?.questionFinished(stopped ? 'cancelled' : mode);
     ctx.session.lastAnswer = {
       ...(messageId !== undefined ? { messageId } : {}),
       question,

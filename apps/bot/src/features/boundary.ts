@@ -3,6 +3,7 @@
  * friendly-errors.ts), the log gets the error with its cause, nothing escapes to grammY as an
  * unhandled rejection. `bot.catch` in bot.ts covers anything outside the features.
  */
+import { isRagError } from '@docrag/domain';
 import { Composer, type BotError } from 'grammy';
 import type { BotContext } from '../context';
 import type { BotDeps } from '../deps';
@@ -11,6 +12,7 @@ import { friendlyError } from '../services/friendly-errors';
 export async function replyWithError(err: BotError<BotContext>, deps: BotDeps, feature: string): Promise<void> {
   const error = err.error;
   const code = (error as { code?: unknown }).code;
+  deps.metrics?.error(isRagError(error) ? error.code : 'internal');
   deps.logger.warn(
     { feature, update_id: err.ctx.update.update_id, code: typeof code === 'string' ? code : undefined, err: error instanceof Error ? { message: error.message, name: error.name } : String(error) },
     'feature failed',

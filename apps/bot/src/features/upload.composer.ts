@@ -91,6 +91,7 @@ export function uploadComposer(deps: BotDeps) {
         );
         await updater.close();
         const f = result.file;
+        deps.metrics?.fileIngested({ format: f.format, outcome: result.status, seconds: (deps.clock.now() - started) / 1000, chunks: f.chunkCount });
         if (result.status === 'duplicate') {
           await edit(`ℹ️ <b>${escapeHtml(f.name)}</b> is already indexed (${f.chunkCount} chunks, added ${new Date(f.createdAt).toISOString().slice(0, 10)}).`);
           return;
@@ -102,6 +103,7 @@ export function uploadComposer(deps: BotDeps) {
         );
       } catch (error) {
         await updater.close();
+        deps.metrics?.fileIngested({ format: 'unknown', outcome: 'failed', seconds: (deps.clock.now() - started) / 1000 });
         deps.logger.info({ code: isRagError(error) ? error.code : 'unexpected', file: name }, 'upload failed');
         await edit(`❌ ${escapeHtml(friendlyError(error))}`).catch(async () => {
           await ctx.reply(friendlyError(error));

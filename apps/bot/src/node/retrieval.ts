@@ -1,0 +1,155 @@
+/**
+ * The Node bot's retrieval adapters, chosen from config: embedded SQLite store (default) or Qdrant
+ * (QDRANT_URL); ml-api embeddings and rerank (ML_API_URL) or the in-process BM25 sparse encoder;
+ * an OpenAI-compatible LLM (OPENAI_API_KEY) or the extractive fallback. Every port is wrapped in
+ * its tracing decorator, and the domain use cases are built on top.
+ */
+import path from 'node:path';
+import {
+  createCachedEmbedder,
+  makeAnswerQuestion,
+  makeIngestDocument,
+  makeRecoverIncompleteIngestions,
+  type ChatHistory,
+  type Clock,
+  type Embedder,
+  type FileRegistry,
+  type Generator,
+  type Reranker,
+  type TokenCounter,
+  type VectorStore,
+  type AnswerQuestion,
+  type IngestDocument,
+} from '@docrag/domain';
+import { createGenerator } from '@docrag/llm';
+import { MlApiEmbedder, MlApiReranker } from '@docrag/ml-client';
+import { traceEmbedder, traceGenerator, traceReranker, traceVectorStore, type BotMetrics } from '@docrag/observability';
+import { createDocumentParsers, parserLimitsFromMegabytes } from '@docrag/parsers';
+import { createBm25SparseEncoder, createSparseEmbedder } from '@docrag/sparse';
+import { createSqliteStore, type SqliteDatabase, type SqliteStore } from '@docrag/sqlite-store';
+import type { Config } from '../config';
+import type { BotLogger } from '../deps';
+import { nodeHasher } from './hasher';
+import { createTokenCounter } from './token-counter';
+
+/** The embedded database file, `DATA_DIR/docrag.sqlite`. */
+export function openEmbeddedStore(config: Config, clock: Clock): SqliteStore {
+  return createSqliteStore({ path: path.join(config.DATA_DIR, 'docrag.sqlite'), clock });
+}
+
+export interface Retrieval {
+  readonly store: VectorStore;
+  readonly registry: FileRegistry;
+  readonly embedder: Embedder;
+  readonly reranker?: Reranker;
+  readonly generator: Generator;
+  readonly answerQuestion: AnswerQuestion;
+  readonly ingestDocument: IngestDocument;
+  /** The embedded database, also used for bot sessions when there is no Redis. */
+  readonly sqlite: SqliteDatabase;
+  /** Removes ingestions a crash left half-done; run once before serving. */
+  recoverIncomplete(): Promise<number>;
+  /** For /health/ready: the store answers and the embedder is described. */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function createRetrieval(
+  config: Config,
+  options: { clock: Clock; logger: BotLogger; history: ChatHistory; metrics?: BotMetrics; sqlite?: SqliteStore },
+): Promise<Retrieval> {
+  const { clock, logger, metrics, history } = options;
+  // The embedded database is always opened: it holds the registry and bot state even when the
+  // vectors live in Qdrant (one file in DATA_DIR, nothing else to run).
+  const sqlite: SqliteStore = options.sqlite ?? openEmbeddedStore(config, clock);
+
+  const sparseEncoder = createBm25SparseEncoder({ language: config.SPARSE_LANGUAGE });
+  const baseEmbedder: Embedder = config.ML_API_URL
+    ? new MlApiEmbedder({ baseUrl: config.ML_API_URL, timeoutMs: config.HTTP_TIMEOUT, ...(config.ML_API_KEY ? { apiKey: config.ML_API_KEY } : {}) })
+    : createSparseEmbedder(sparseEncoder);
+  const embedderModel = config.ML_API_URL ? 'ml-api' : sparseEncoder.name;
+  const embedder = createCachedEmbedder(
+    traceEmbedder(baseEmbedder, { model: embedderModel, provider: config.ML_API_URL ? 'docrag.ml-api' : 'docrag.bm25', ...(config.ML_API_URL ? { serverAddress: new URL(config.ML_API_URL).host } : {}) }),
+    { size: config.EMBEDDING_CACHE_SIZE, ...(metrics ? { onLookup: (outcome: 'hit' | 'miss') => metrics.cacheLookup(outcome) } : {}) },
+  );
+  const reranker: Reranker | undefined = config.ML_API_URL
+    ? traceReranker(new MlApiReranker({ baseUrl: config.ML_API_URL, timeoutMs: config.HTTP_TIMEOUT, ...(config.ML_API_KEY ? { apiKey: config.ML_API_KEY } : {}) }), { model: 'ml-api-rerank' })
+    : undefined;
+
+  const store: VectorStore = config.QDRANT_URL
+    ? traceVectorStore(await createQdrantStore(config), { system: 'qdrant', collection: 'docrag', serverAddress: new URL(config.QDRANT_URL).host })
+    : traceVectorStore(sqlite.vectorStore, { system: 'sqlite', collection: 'docrag' });
+  const registry = sqlite.registry;
+
+  const generator = traceGenerator(
+    createGenerator({
+      apiKey: config.OPENAI_API_KEY,
+      model: config.DEFAULT_MODEL,
+      maxTokens: config.LLM_MAX_TOKENS,
+      timeoutMs: config.HTTP_TIMEOUT,
+      ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}),
+    }),
+    { provider: config.OPENAI_API_KEY ? 'openai' : 'docrag.extractive', ...(metrics ? { metrics } : {}) },
+  );
+
+  const tokenCounter: TokenCounter = await createTokenCounter(logger, config.TOKENIZER_PATH);
+  const parsers = createDocumentParsers({ limits: parserLimitsFromMegabytes({ maxFileMb: config.MAX_FILE_MB }) });
+  const ingestDocument = makeIngestDocument({
+    parsers,
+    embedder,
+    store,
+    registry,
+    hasher: nodeHasher,
+    clock,
+    tokenCounter,
+    maxFileBytes: Math.floor(config.MAX_FILE_MB * 1024 * 1024),
+  });
+  const answerQuestion = makeAnswerQuestion({
+    embedder,
+    store,
+    generator,
+    history,
+    clock,
+    maxHistoryTurns: config.MAX_HISTORY_TURNS,
+    maxTokens: config.LLM_MAX_TOKENS,
+    ...(reranker ? { reranker } : {}),
+    ...(metrics ? { onStage: (stage, ms) => metrics.observeStage(stage, ms / 1000) } : {}),
+  });
+  const recover = makeRecoverIncompleteIngestions({ store, registry });
+
+  return {
+    store,
+    registry,
+    embedder,
+    ...(reranker ? { reranker } : {}),
+    generator,
+    answerQuestion,
+    ingestDocument,
+    sqlite: sqlite.db,
+    async recoverIncomplete() {
+      const report = await recover();
+      for (const f of report.failed) logger.warn({ file: f.file.fileId, err: String(f.error) }, 'could not clean an interrupted ingestion');
+      return report.recovered.length;
+    },
+    async ready() {
+      try {
+        await store.stats();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await store.close?.();
+      await sqlite.close();
+    },
+  };
+}
+
+/** Loaded lazily: a bot on the embedded store never loads the Qdrant client. */
+async function createQdrantStore(config: Config): Promise<VectorStore> {
+  const lib = (await import('@docrag/qdrant')) as Record<string, unknown>;
+  const Store = lib['QdrantVectorStore'] as (new (options: { url: string; apiKey?: string; timeoutMs?: number }) => VectorStore) | undefined;
+  if (typeof Store !== 'function') throw new Error('QDRANT_URL is set but @docrag/qdrant provides no QdrantVectorStore');
+  return new Store({ url: config.QDRANT_URL ?? '', timeoutMs: config.HTTP_TIMEOUT, ...(config.QDRANT_API_KEY ? { apiKey: config.QDRANT_API_KEY } : {}) });
+}

@@ -1,0 +1,181 @@
+/**
+ * Assembles and runs the Node bot: storage -> retrieval -> bot -> internal server -> transport
+ * (polling or webhook), and stops it gracefully. main.ts calls this after config and telemetry;
+ * the end-to-end tests call it too, so they exercise exactly the production wiring.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { systemClock, type ChatTurn, type Clock } from '@docrag/domain';
+import { createBotMetrics, createLogger, createMetricsRegistry, createTelegramApiTransformer, createTelegramUpdateMiddleware, type MetricsServer, type TelegramUpdateLike } from '@docrag/observability';
+import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
+import type { Bot, MiddlewareFn, Transformer } from 'grammy';
+import { Hono } from 'hono';
+import type { UserFromGetMe } from 'grammy/types';
+import { createBot } from '../bot';
+import type { Config } from '../config';
+import type { BotContext, SessionData } from '../context';
+import { settingsFromConfig, type BotLogger } from '../deps';
+import { replyWithError } from '../features/boundary';
+import { registerCommands } from '../features/commands';
+import { createInFlight } from '../services/in-flight';
+import { createSessionChatHistory } from '../services/session-history';
+import { createUsageTracker } from '../services/usage';
+import { createNodeBotStorage } from '../storage';
+import { sequenceKey } from '../transport/ordering';
+import { takePendingUpdates } from '../transport/polling';
+import { createTaskTracker } from '../transport/tasks';
+import { createDedupeMiddleware, createDetachMiddleware, createWebhookHandler } from '../transport/webhook';
+import { startInternalServer } from './internal-server';
+import { createRetrieval, openEmbeddedStore } from './retrieval';
+
+/** Update types the bot handles; others are never fetched (less traffic, fewer wake-ups). */
+export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+
+export interface BotRuntimeOptions {
+  readonly logger?: BotLogger;
+  readonly clock?: Clock;
+  /** Extra outgoing-call transformers (innermost), e.g. a test's fault injector. */
+  readonly apiTransformers?: readonly Transformer[];
+  /** Skip getMe (tests). */
+  readonly botInfo?: UserFromGetMe;
+}
+
+export interface BotRuntime {
+  readonly bot: Bot<BotContext>;
+  readonly mode: Config['BOT_MODE'];
+  /** Bound ports (useful when configured as 0). */
+  readonly internalPort: number;
+  readonly webhookPort?: number;
+  /** Stops taking updates, lets answers finish for SHUTDOWN_GRACE_MS, cancels the rest, closes stores. */
+  stop(reason?: string): Promise<void>;
+}
+
+export async function startBotRuntime(config: Config, options: BotRuntimeOptions = {}): Promise<BotRuntime> {
+  const logger: BotLogger = options.logger ?? createLogger({ service: 'bot', level: config.LOG_LEVEL });
+  const clock = options.clock ?? systemClock;
+  const registry = createMetricsRegistry({ defaultLabels: { service: 'bot' } });
+  const metrics = createBotMetrics(registry);
+
+  // ---- adapters ----
+  const embedded = openEmbeddedStore(config, clock);
+  const storage = await createNodeBotStorage({ ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}), sqlite: embedded.db, clock });
+  const history = createSessionChatHistory(storage.sessions<ChatTurn[]>('history:'));
+  const retrieval = await createRetrieval(config, { clock, logger, history, metrics, sqlite: embedded });
+  const recovered = await retrieval.recoverIncomplete();
+  if (recovered > 0) logger.warn({ recovered }, 'removed ingestions interrupted by the previous run');
+
+  // ---- bot ----
+  const inFlight = createInFlight();
+  const tasks = createTaskTracker();
+  const usage = createUsageTracker(storage.counters, { dailyTokenLimit: config.USER_DAILY_TOKENS, clock });
+  const spanMiddleware = createTelegramUpdateMiddleware({ metrics });
+  const updateSpan: MiddlewareFn<BotContext> = (ctx, next) => spanMiddleware({ update: ctx.update as unknown as TelegramUpdateLike }, next);
+  const deps = {
+    settings: settingsFromConfig(config, options.botInfo),
+    answerQuestion: retrieval.answerQuestion,
+    ingestDocument: retrieval.ingestDocument,
+    store: retrieval.store,
+    registry: retrieval.registry,
+    generator: retrieval.generator,
+    history,
+    sessionStorage: storage.sessions<SessionData>('session:'),
+    counters: storage.counters,
+    usage,
+    inFlight,
+    clock,
+    logger,
+    metrics,
+    apiTransformers: [...(options.apiTransformers ?? []), createTelegramApiTransformer({ metrics }) as Transformer],
+  };
+  let bot: Bot<BotContext>;
+  if (config.BOT_MODE === 'webhook') {
+    bot = createBot({
+      ...deps,
+      prelude: [
+        createDedupeMiddleware(storage.counters, logger),
+        createDetachMiddleware(tasks, (err) => replyWithError(err, deps, 'bot')),
+        updateSpan,
+      ],
+    });
+  } else {
+    bot = createBot({ ...deps, prelude: [sequentialize<BotContext>(sequenceKey) as MiddlewareFn<BotContext>, updateSpan] });
+  }
+  await bot.init();
+  logger.info({ bot: bot.botInfo.username, mode: config.BOT_MODE, store: config.QDRANT_URL ? 'qdrant' : 'sqlite', dense: Boolean(config.ML_API_URL), llm: retrieval.generator.info.kind, storage: storage.kind }, 'bot starting');
+  await registerCommands(bot.api).catch((error: unknown) => logger.warn({ err: String(error) }, 'setMyCommands failed; the menu keeps its previous state'));
+
+  // ---- internal server ----
+  let stopping = false;
+  const internal: MetricsServer = await startInternalServer({
+    port: config.METRICS_PORT,
+    host: config.METRICS_HOST,
+    registry,
+    metricsEnabled: config.METRICS_ENABLED,
+    logger,
+    readiness: { checks: { telegram: () => bot.isInited(), store: () => retrieval.ready(), accepting: () => !stopping } },
+  });
+
+  // ---- transport ----
+  let runner: RunnerHandle | undefined;
+  let webhookServer: ServerType | undefined;
+  let webhookPort: number | undefined;
+  if (config.BOT_MODE === 'webhook') {
+    const handle = createWebhookHandler(bot, config.WEBHOOK_SECRET);
+    const app = new Hono();
+    app.post(config.WEBHOOK_PATH, (c) => handle(c.req.raw));
+    app.all('*', (c) => c.text('not found', 404));
+    webhookServer = await new Promise<ServerType>((resolve) => {
+      const server = serve({ fetch: app.fetch, port: config.WEBHOOK_PORT, hostname: config.WEBHOOK_HOST }, (info) => {
+        webhookPort = info.port;
+        resolve(server);
+      });
+    });
+    if (config.WEBHOOK_REGISTER && config.WEBHOOK_URL) {
+      await bot.api.setWebhook(config.WEBHOOK_URL, {
+        secret_token: config.WEBHOOK_SECRET,
+        drop_pending_updates: config.WEBHOOK_DROP_PENDING_UPDATES,
+        max_connections: config.WEBHOOK_MAX_CONNECTIONS,
+        allowed_updates: [...ALLOWED_UPDATES],
+      });
+    }
+    logger.info({ port: webhookPort, path: config.WEBHOOK_PATH }, 'webhook server listening');
+  } else {
+    // getUpdates is refused (409) while a webhook is set.
+    await bot.api.deleteWebhook();
+    if (config.DROP_STALE_UPDATES) {
+      const { kept, dropped } = await takePendingUpdates(bot.api);
+      if (kept.length + dropped > 0) logger.info({ kept: kept.length, dropped }, 'pending updates on start: answering the last message per chat');
+      for (const update of kept) void tasks.track(bot.handleUpdate(update).catch((error: unknown) => logger.warn({ err: String(error) }, 'pending update failed')));
+    }
+    runner = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
+  }
+
+  // ---- graceful stop ----
+  let stopped: Promise<void> | undefined;
+  const stop = (reason = 'stop') =>
+    (stopped ??= (async () => {
+      stopping = true;
+      logger.info({ reason, in_flight: inFlight.size }, 'bot stopping');
+      const graceMs = config.SHUTDOWN_GRACE_MS;
+      const taking = runner?.isRunning() ? runner.stop() : undefined;
+      if (webhookServer) {
+        const server = webhookServer;
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      // Finish what is running; after the grace period, cancel it (answers end with "Stopped").
+      const finished = await inFlight.drain(graceMs);
+      if (!finished) logger.warn({ cancelled: inFlight.cancelAll('the bot is restarting') }, 'cancelled answers still running at shutdown');
+      await Promise.race([Promise.all([taking, tasks.drain(graceMs)]), new Promise((r) => setTimeout(r, graceMs))]);
+      await internal.close().catch(() => undefined);
+      await storage.close().catch((error: unknown) => logger.warn({ err: String(error) }, 'closing bot storage failed'));
+      await retrieval.close().catch((error: unknown) => logger.warn({ err: String(error) }, 'closing the store failed'));
+      logger.info({}, 'bot stopped');
+    })());
+
+  return {
+    bot,
+    mode: config.BOT_MODE,
+    internalPort: internal.port,
+    ...(webhookPort !== undefined ? { webhookPort } : {}),
+    stop,
+  };
+}
