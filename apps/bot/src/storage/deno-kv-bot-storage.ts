@@ -21,6 +21,7 @@ export interface KvEntryMaybe<T> {
 export interface KvAtomicLike {
   check(...checks: { key: KvKey; versionstamp: string | null }[]): KvAtomicLike;
   set(key: KvKey, value: unknown, options?: { expireIn?: number }): KvAtomicLike;
+  delete(key: KvKey): KvAtomicLike;
   commit(): Promise<{ ok: boolean }>;
 }
 
@@ -29,7 +30,7 @@ export interface KvLike {
   get<T = unknown>(key: KvKey): Promise<KvEntryMaybe<T>>;
   set(key: KvKey, value: unknown, options?: { expireIn?: number }): Promise<unknown>;
   delete(key: KvKey): Promise<void>;
-  list<T = unknown>(selector: { prefix: KvKey }): AsyncIterable<{ key: KvKey; value: T; versionstamp: string }>;
+  list<T = unknown>(selector: { prefix: KvKey }, options?: { limit?: number; batchSize?: number }): AsyncIterable<{ key: KvKey; value: T; versionstamp: string }>;
   atomic(): KvAtomicLike;
   close(): void;
 }

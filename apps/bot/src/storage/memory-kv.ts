@@ -49,13 +49,13 @@ export function createMemoryKv(now: () => number = () => Date.now()): KvLike {
     async *list<T>(selector: { prefix: KvKey }) {
       const head = encode(selector.prefix).slice(0, -1);
       for (const [id, slot] of [...slots].sort(([a], [b]) => (a < b ? -1 : 1))) {
-        if (!id.startsWith(head) || id.length === head.length + 1 || !live(id)) continue;
+        if (!id.startsWith(`${head},`) || !live(id)) continue;
         yield { key: slot.key, value: structuredClone(slot.value) as T, versionstamp: slot.versionstamp };
       }
     },
     atomic(): KvAtomicLike {
       const checks: { key: KvKey; versionstamp: string | null }[] = [];
-      const sets: { key: KvKey; value: unknown; options?: { expireIn?: number } }[] = [];
+      const sets: { key: KvKey; value?: unknown; options?: { expireIn?: number }; remove?: true }[] = [];
       const op: KvAtomicLike = {
         check: (...more) => {
           checks.push(...more);
@@ -65,10 +65,17 @@ export function createMemoryKv(now: () => number = () => Date.now()): KvLike {
           sets.push({ key, value, ...(options ? { options } : {}) });
           return op;
         },
+        delete: (key) => {
+          sets.push({ key, remove: true });
+          return op;
+        },
         commit: async () => {
           // Checks and writes run without an await in between: atomic within this process.
           for (const check of checks) if ((live(encode(check.key))?.versionstamp ?? null) !== check.versionstamp) return { ok: false };
-          for (const s of sets) write(s.key, s.value, s.options);
+          for (const s of sets) {
+            if (s.remove) slots.delete(encode(s.key));
+            else write(s.key, s.value, s.options);
+          }
           return { ok: true };
         },
       };

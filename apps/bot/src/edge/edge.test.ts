@@ -1,0 +1,211 @@
+/**
+ * Runs the Deno edge entry for real (`deno run`, the `deno` npm package) against a Bot API server
+ * and an OpenAI-compatible server on 127.0.0.1, and drives it through its webhook: secret checks,
+ * an upload, a streamed cited answer, and a redelivered update answered once.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpTelegram } from '../../test/support/http-telegram';
+import type { HttpTelegram } from '../../test/support/http-telegram';
+
+const root = path.resolve(import.meta.dirname, '../../../..');
+const denoBin = path.join(root, 'node_modules/deno/bin.cjs');
+const TOKEN = '123456:EDGE-test_token';
+const SECRET = 'edge-secret_1';
+const USER = 42;
+
+/** Streams a fixed cited answer in a few SSE chunks, like any OpenAI-compatible server. */
+async function startFakeLlm(): Promise<{ url: string; requests: unknown[]; close(): Promise<void> }> {
+  const requests: unknown[] = [];
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (p) => (raw += String(p)));
+    req.on('end', () => {
+      requests.push(JSON.parse(raw || '{}'));
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const chunk = (delta: object, finish: string | null) =>
+        `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'edge-llm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      for (const piece of ['Reciprocal rank fusion ', 'adds 1/(k + rank) ', 'over the lists [Source 1].']) res.write(chunk({ content: piece }, null));
+      res.write(chunk({}, 'stop'));
+      res.end('data: [DONE]\n\n');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+let telegram: HttpTelegram;
+let llm: Awaited<ReturnType<typeof startFakeLlm>>;
+let deno: ChildProcess;
+let webhookUrl: string;
+let output = '';
+let updateId = 1000;
+
+function update(message: Record<string, unknown>, id = ++updateId) {
+  return {
+    update_id: id,
+    message: {
+      message_id: id,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: USER, type: 'private', first_name: 'Ada' },
+      from: { id: USER, is_bot: false, first_name: 'Ada', language_code: 'en' },
+      ...message,
+    },
+  };
+}
+
+function post(body: unknown, secret?: string): Promise<Response> {
+  return fetch(webhookUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(secret === undefined ? {} : { 'x-telegram-bot-api-secret-token': secret }) },
+    body: JSON.stringify(body),
+  });
+}
+
+beforeAll(async () => {
+  telegram = await startHttpTelegram(TOKEN);
+  llm = await startFakeLlm();
+  deno = spawn(
+    process.execPath,
+    [denoBin, 'run', '--config', 'apps/bot/src/edge/deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'apps/bot/src/edge/main.ts'],
+    {
+      cwd: root,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: process.env['HOME'] ?? '/tmp',
+        NO_COLOR: '1',
+        DENO_NO_UPDATE_CHECK: '1',
+        TELEGRAM_BOT_TOKEN: TOKEN,
+        TELEGRAM_API_ROOT: telegram.apiRoot,
+        WEBHOOK_SECRET: SECRET,
+        WEBHOOK_HOST: '127.0.0.1',
+        WEBHOOK_PORT: '0',
+        ALLOWED_USER_IDS: String(USER),
+        OPENAI_API_KEY: 'sk-edge',
+        OPENAI_BASE_URL: llm.url,
+        DEFAULT_MODEL: 'edge-llm',
+        DRAFT_INTERVAL_MS: '50',
+        PROGRESS_EDIT_INTERVAL_MS: '0',
+        DENO_KV_PATH: ':memory:',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  deno.stdout?.on('data', (d) => (output += String(d)));
+  deno.stderr?.on('data', (d) => (output += String(d)));
+  webhookUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the edge entry did not start within 60 s:\n${output}`)), 60_000);
+    const check = () => {
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    deno.stdout?.on('data', check);
+    deno.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the edge entry exited with code ${code}:\n${output}`));
+    });
+  });
+}, 90_000);
+
+afterAll(async () => {
+  if (deno && deno.exitCode === null) {
+    const exited = new Promise((resolve) => deno.once('exit', resolve));
+    deno.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    if (deno.exitCode === null) deno.kill('SIGKILL');
+  }
+  await telegram?.close();
+  await llm?.close();
+});
+
+describe('Deno edge entry', () => {
+  it('answers health probes and refuses other paths', async () => {
+    const base = new URL(webhookUrl);
+    expect((await fetch(new URL('/health/live', base))).status).toBe(200);
+    expect((await fetch(new URL('/nope', base))).status).toBe(404);
+    expect((await fetch(webhookUrl)).status).toBe(405);
+  });
+
+  it('rejects a webhook call with a missing or wrong secret with 401', async () => {
+    const body = update({ text: 'hello' });
+    expect((await post(body)).status).toBe(401);
+    expect((await post(body, 'wrong-secret')).status).toBe(401);
+    expect(telegram.calls.filter((c) => c.method === 'sendMessage')).toHaveLength(0);
+  });
+
+  it('indexes an uploaded Markdown file and answers a question with a streamed, cited answer', async () => {
+    const doc = '# Retrieval notes\n\nReciprocal rank fusion adds 1/(k + rank) for each ranked list.\n\nBM25 weights terms by frequency.';
+    telegram.files.set('documents/doc-1', new TextEncoder().encode(doc));
+    const started = performance.now();
+    const upload = await post(update({ document: { file_id: 'doc-1', file_unique_id: 'u1', file_name: 'notes.md', mime_type: 'text/markdown', file_size: doc.length } }), SECRET);
+    expect(upload.status).toBe(200);
+    // Acknowledged at once; the work happens after the response.
+    expect(performance.now() - started).toBeLessThan(2_000);
+    await telegram.waitFor((c) => /Indexed <b>notes\.md<\/b>/.test(String(c.payload['text'] ?? '')));
+
+    const ask = await post(update({ text: 'How does reciprocal rank fusion combine lists?' }), SECRET);
+    expect(ask.status).toBe(200);
+    const answer = await telegram.waitFor((c) => c.method === 'sendMessage' && String(c.payload['text'] ?? '').includes('1/(k + rank)'));
+    const text = String(answer.payload['text']);
+    expect(text).toContain('notes.md');
+    expect(llm.requests.length).toBeGreaterThan(0);
+    // The private-chat preview streamed through drafts before the final message.
+    expect(telegram.calls.some((c) => c.method === 'sendMessageDraft')).toBe(true);
+    if (process.env['EDGE_TEST_VERBOSE']) console.log(telegram.texts().join('\n---\n'));
+  });
+
+  it('answers a redelivered update only once', async () => {
+    const body = update({ text: 'What does BM25 weight?' });
+    const sent = () => telegram.calls.filter((c) => c.method === 'sendMessage' && c.payload['chat_id'] === USER).length;
+    const before = sent();
+    const first = await post(body, SECRET);
+    const again = await post(body, SECRET);
+    expect([first.status, again.status]).toEqual([200, 200]);
+    await telegram.waitFor((c) => c.method === 'sendMessage' && telegram.calls.indexOf(c) >= 0 && sent() > before);
+    // Give a duplicate time to show up if it were processed.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(sent() - before).toBe(1);
+    expect(output).toMatch(/redelivered update ignored/);
+  });
+});
+
+describe('Deno edge entry: module graph', () => {
+  const denoArgs = (command: string) => [denoBin, command, '--config', 'apps/bot/src/edge/deno.json'];
+
+  it('type-checks under deno check', () => {
+    const result = spawnSync(process.execPath, [...denoArgs('check'), 'apps/bot/src/edge/main.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
+    });
+    expect(result.stderr + result.stdout).not.toMatch(/error/i);
+    expect(result.status).toBe(0);
+  }, 120_000);
+
+  it('pulls in no SQLite, ONNX, Redis or Node-only parser code', () => {
+    const result = spawnSync(process.execPath, [...denoArgs('info'), '--json', 'apps/bot/src/edge/main.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    expect(result.status).toBe(0);
+    const graph = JSON.parse(result.stdout) as { modules: Array<{ specifier: string }> };
+    const specifiers = graph.modules.map((m) => m.specifier);
+    expect(specifiers.some((s) => s.endsWith('apps/bot/src/edge/edge-app.ts'))).toBe(true);
+    const forbidden = /better-sqlite3|sqlite-vec|onnxruntime|ioredis|storage-redis|libs\/adapters\/(sqlite-store|onnx|parsers|tokenizer|qdrant)\/|apps\/bot\/src\/(node|storage\/(sqlite|redis|create-bot-storage|index))/;
+    expect(specifiers.filter((s) => forbidden.test(s))).toEqual([]);
+  }, 60_000);
+});
