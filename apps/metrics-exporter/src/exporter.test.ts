@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLogger } from '@docrag/observability';
+import { createLogger, metricsOf } from '@docrag/observability';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from './config';
 import { createExporter, type Exporter } from './exporter';
@@ -62,6 +62,18 @@ describe('metrics exporter', () => {
       },
     });
     expect(exporter.collectors.map((c) => c.name)).toEqual(['sqlite', 'backlog']);
+  });
+
+  it('registers every metrics-exporter metric from metric-names when all collectors are on', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'exporter-'));
+    dirs.push(dir);
+    exporter = await createExporter({
+      config: loadConfig({ QDRANT_URL: 'http://127.0.0.1:9', SQLITE_STATS: 'on', GPU_STATS: 'on', BOT_METRICS_URL: 'http://127.0.0.1:9/metrics', DATA_DIR: dir }),
+      logger: silentLogger().logger,
+      runNvidiaSmi: async () => '',
+    });
+    const registered = new Set((await exporter.registry.getMetricsAsJSON()).map((m) => m.name));
+    expect(metricsOf('metrics-exporter').map((m) => m.name).filter((name) => !registered.has(name))).toEqual([]);
   });
 
   it('turns /metrics off with METRICS_ENABLED=false', async () => {
