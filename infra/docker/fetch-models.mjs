@@ -9,9 +9,10 @@
 //   MODEL_FETCH         auto (default: download what is missing), never (verify only; fail if missing),
 //                       skip (do nothing: the operator mounts and vouches for the files)
 //   MODEL_PINS_FILE     pins file (default: models.json beside this script)
+//   MODEL_SOURCE_DIR    base of the "file" entries (files shipped in the image; default: the repository root)
 //   MODEL_FETCH_TIMEOUT_MS  per-file download timeout (default 600000)
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -40,6 +41,7 @@ export function loadPins(pinsFile, variant) {
     if (typeof e.dest !== 'string' || e.dest.startsWith('/') || e.dest.includes('..')) {
       throw new Error(`${e.name}: dest must be a relative path inside MODEL_DIR`);
     }
+    if (typeof e.url !== 'string' && typeof e.file !== 'string') throw new Error(`${e.name}: needs a url to download or a file to copy`);
   }
   return entries;
 }
@@ -55,9 +57,9 @@ async function download(url, file, timeoutMs) {
 
 /**
  * Makes every pinned file present and verified under `dir`.
- * @returns one line per file saying what happened (verified | downloaded).
+ * @returns one line per file saying what happened (verified | downloaded | copied).
  */
-export async function ensureModels({ dir, entries, mode = 'auto', timeoutMs = 600_000, log = () => {} }) {
+export async function ensureModels({ dir, entries, mode = 'auto', timeoutMs = 600_000, sourceDir = path.join(here, '../..'), log = () => {} }) {
   const report = [];
   for (const entry of entries) {
     const file = path.join(dir, entry.dest);
@@ -65,15 +67,20 @@ export async function ensureModels({ dir, entries, mode = 'auto', timeoutMs = 60
     let action = 'verified';
     if (!existsSync(file)) {
       if (mode === 'never') throw new Error(`${entry.name}: ${file} is missing and MODEL_FETCH=never`);
-      log(`${entry.name}: downloading ${entry.url}`);
-      await download(entry.url, file, timeoutMs);
-      action = 'downloaded';
+      if (entry.file) {
+        copyFileSync(path.join(sourceDir, entry.file), file);
+        action = 'copied';
+      } else {
+        log(`${entry.name}: downloading ${entry.url}`);
+        await download(entry.url, file, timeoutMs);
+        action = 'downloaded';
+      }
     }
     const size = statSync(file).size;
     const digest = size === entry.bytes ? await sha256File(file) : `(size ${size}, expected ${entry.bytes})`;
     if (digest !== entry.sha256) {
       // A file we fetched is bad: remove it so the next start retries. A file someone mounted stays.
-      if (action === 'downloaded') rmSync(file, { force: true });
+      if (action !== 'verified') rmSync(file, { force: true });
       throw new Error(`${entry.name}: ${file} does not match its pin: sha256 ${digest}, expected ${entry.sha256}`);
     }
     report.push(`${entry.name}: ${action} ${entry.dest} sha256=${entry.sha256.slice(0, 12)}…`);
@@ -94,6 +101,7 @@ async function main() {
     entries,
     mode,
     timeoutMs,
+    ...(env.MODEL_SOURCE_DIR ? { sourceDir: env.MODEL_SOURCE_DIR } : {}),
     log: (line) => console.log(`[models] ${line}`),
   });
   for (const line of lines) console.log(`[models] ${line}`);

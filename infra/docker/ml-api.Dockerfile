@@ -36,8 +36,9 @@ FROM ${NODE_IMAGE} AS models
 ARG BAKE_MODELS=false
 ARG MODEL_VARIANT=int8
 COPY infra/docker/fetch-models.mjs infra/docker/models.json /opt/fetch/
+COPY models/all-MiniLM-L6-v2-tokenizer/tokenizer.json /opt/fetch/models/all-MiniLM-L6-v2-tokenizer/tokenizer.json
 RUN mkdir -p /models && if [ "${BAKE_MODELS}" = "true" ]; then \
-      MODEL_DIR=/models MODEL_VARIANT=${MODEL_VARIANT} node /opt/fetch/fetch-models.mjs; fi
+      MODEL_DIR=/models MODEL_VARIANT=${MODEL_VARIANT} MODEL_SOURCE_DIR=/opt/fetch node /opt/fetch/fetch-models.mjs; fi
 
 FROM ${NODE_IMAGE} AS node
 
@@ -57,11 +58,13 @@ WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /repo/dist/apps/ml-api ./
 COPY infra/docker/fetch-models.mjs infra/docker/models.json ./infra/
+# The vendored WordPiece tokenizer (Apache-2.0), copied into each model folder by the fetcher.
+COPY models/all-MiniLM-L6-v2-tokenizer/tokenizer.json ./models/all-MiniLM-L6-v2-tokenizer/tokenizer.json
 COPY --chmod=0755 infra/docker/ml-api-entrypoint.sh /usr/local/bin/ml-api-entrypoint
 # Baked weights (empty unless BAKE_MODELS=true) seed the cache; a mounted volume at /models replaces them.
 COPY --from=models --chown=1000:1000 /models /models
 ENV NODE_ENV=production PORT=8000 METRICS_PORT=9465 MODEL_DIR=/models MODEL_VARIANT=${MODEL_VARIANT} \
-    MODEL_FETCH=auto SERVICE_VERSION=${VERSION} \
+    MODEL_FETCH=auto MODEL_SOURCE_DIR=/app SERVICE_VERSION=${VERSION} \
     NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility
 VOLUME ["/models"]
 EXPOSE 8000 9465

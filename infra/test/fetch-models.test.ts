@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain .mjs script without type declarations; it runs before the app exists
 import { ensureModels, loadPins } from '../docker/fetch-models.mjs';
 
-interface Entry { name: string; url: string; dest: string; sha256: string; bytes: number }
-const ensure = ensureModels as (o: { dir: string; entries: Entry[]; mode?: string; timeoutMs?: number }) => Promise<string[]>;
+interface Entry { name: string; url?: string; file?: string; dest: string; sha256: string; bytes: number }
+const ensure = ensureModels as (o: { dir: string; entries: Entry[]; mode?: string; timeoutMs?: number; sourceDir?: string }) => Promise<string[]>;
 const pinsOf = loadPins as (file: string, variant: string) => Entry[];
 
 const payload = Buffer.from('not really an onnx graph, but bytes with a known hash');
@@ -76,11 +76,33 @@ describe('fetch-models', () => {
     await expect(ensure({ dir, entries: [entry({ dest: 'e/x.onnx', url: `${base}/nope` })] })).rejects.toThrow(/HTTP 404/);
   });
 
-  it('ships pins that are well-formed and match the published model READMEs', () => {
+  it('copies files shipped in the image and checks them against their pin too', async () => {
+    writeFileSync(path.join(dir, 'tok.json'), payload);
+    const copied = await ensure({ dir: path.join(dir, 'cache'), entries: [entry({ url: undefined, file: 'tok.json', dest: 'm/tokenizer.json' })], sourceDir: dir });
+    expect(copied[0]).toMatch(/copied m\/tokenizer.json/);
+    expect(readFileSync(path.join(dir, 'cache/m/tokenizer.json')).equals(payload)).toBe(true);
+    writeFileSync(path.join(dir, 'bad.json'), 'other bytes');
+    await expect(ensure({ dir: path.join(dir, 'cache'), entries: [entry({ url: undefined, file: 'bad.json', dest: 'n/tokenizer.json' })], sourceDir: dir })).rejects.toThrow(/does not match its pin/);
+    expect(existsSync(path.join(dir, 'cache/n/tokenizer.json'))).toBe(false);
+  });
+
+  it('ships pins that are well-formed, lay files out as the ml-api expects, and match the published READMEs', () => {
     const pinsFile = path.join(import.meta.dirname, '../docker/models.json');
+    const repo = path.join(import.meta.dirname, '../..');
     for (const variant of ['int8', 'fp32']) {
       const entries = pinsOf(pinsFile, variant);
-      expect(entries.map((e) => e.name).sort()).toEqual(['embedder', 'reranker']);
+      // The ml-api's default model folders are MODEL_DIR/<EMBED_MODEL_NAME | RERANK_MODEL_NAME>.
+      expect(entries.map((e) => e.dest).sort()).toEqual([
+        'all-MiniLM-L6-v2/model.onnx',
+        'all-MiniLM-L6-v2/tokenizer.json',
+        'ms-marco-MiniLM-L-12-v2/model.onnx',
+        'ms-marco-MiniLM-L-12-v2/tokenizer.json',
+      ]);
+      for (const e of entries.filter((x) => x.file)) {
+        const bytes = readFileSync(path.join(repo, e.file!));
+        expect(createHash('sha256').update(bytes).digest('hex'), e.file).toBe(e.sha256);
+        expect(bytes.length).toBe(e.bytes);
+      }
     }
     expect(() => pinsOf(pinsFile, 'fp16')).toThrow(/MODEL_VARIANT="fp16" is not in .* \(known: int8, fp32\)/);
     // The pins are copied from shared/models/*/README.md; re-check them when that folder is beside the repo.
@@ -90,7 +112,7 @@ describe('fetch-models', () => {
       .map((d) => readFileSync(path.join(shared, d, 'README.md'), 'utf8'))
       .join('\n');
     for (const variant of ['int8', 'fp32']) {
-      for (const e of pinsOf(pinsFile, variant)) {
+      for (const e of pinsOf(pinsFile, variant).filter((x) => x.url)) {
         expect(readmes, `${variant}/${e.name} sha256`).toContain(e.sha256);
         expect(readmes.replace(/,/g, ''), `${variant}/${e.name} bytes`).toContain(String(e.bytes));
       }

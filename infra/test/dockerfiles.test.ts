@@ -1,0 +1,109 @@
+/**
+ * The app images: built from the Nx build output with pruned production dependencies, pinned base
+ * images, non-root, tini, a HEALTHCHECK on the app's real health route, and (ml-api) CUDA 12 with
+ * onnxruntime-node's CUDA provider installed at build time.
+ */
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { APPS, defaultOf, loadAppConfig, type AppName } from './support/app-configs';
+import { baseImageOf, parseDockerfile, type Stage } from './support/dockerfile';
+import { abs, readJson, readText } from './support/repo';
+import { healthPortKey, healthRoutesOf, PINNED_IMAGE, sourceMentions } from './support/expectations';
+
+const dockerfile = (app: AppName) => `infra/docker/${app}.Dockerfile`;
+const lastStage = (stages: Stage[]) => stages.at(-1)!;
+const all = (stage: Stage, op: string) => stage.instructions.filter((i) => i.op === op).map((i) => i.args);
+
+describe.each(APPS)('%s image', (app) => {
+  const { stages } = parseDockerfile(dockerfile(app));
+  const runtime = lastStage(stages);
+  const project = readJson<{ targets: { build: { options: { outputPath: string; generatePackageJson: boolean } } } }>(`apps/${app}/project.json`);
+
+  it('pins every base image to an exact version or digest', () => {
+    for (const s of stages) {
+      const base = baseImageOf(stages, s);
+      expect(base, `FROM ${s.from}`).toMatch(PINNED_IMAGE);
+    }
+  });
+
+  it('bundles with `nx build` and installs only the pruned production dependencies next to it', () => {
+    const out = project.targets.build.options.outputPath;
+    expect(project.targets.build.options.generatePackageJson).toBe(true);
+    const runs = stages.flatMap((s) => all(s, 'RUN'));
+    expect(runs.some((r) => r.includes(`nx run ${app}:build`))).toBe(true);
+    const copies = stages.flatMap((s) => all(s, 'COPY'));
+    expect(copies.some((c) => c.includes(`${out}/package.json`) && c.includes(`${out}/package-lock.json`))).toBe(true);
+    expect(runs.some((r) => /npm ci --omit=dev/.test(r))).toBe(true);
+    expect(all(runtime, 'COPY').some((c) => c.includes(`/repo/${out}`))).toBe(true);
+  });
+
+  it('runs as a numeric non-root user under tini', () => {
+    const users = all(runtime, 'USER');
+    expect(users.length).toBeGreaterThan(0);
+    expect(Number(users.at(-1)!.split(':')[0])).toBeGreaterThan(0);
+    expect(all(runtime, 'ENTRYPOINT').at(-1)).toMatch(/^\["\/usr\/bin\/tini", "--"/);
+    expect(all(runtime, 'RUN').some((r) => /apt-get install .*\btini\b/.test(r))).toBe(true);
+  });
+
+  it('health-checks the route the app serves, on the port its config defaults to', async () => {
+    const hc = all(runtime, 'HEALTHCHECK').at(-1);
+    expect(hc).toBeDefined();
+    const m = /process\.env\.(\w+)\|\|(\d+)\)\+'(\/[\w/]+)'/.exec(hc!);
+    expect(m, hc).not.toBeNull();
+    const [, portKey, fallback, route] = m!;
+    expect(portKey).toBe(healthPortKey[app]);
+    expect(healthRoutesOf(app)).toContain(route);
+    expect(sourceMentions(app, route!), `${route} in apps/${app}/src`).toBe(true);
+    const mod = await loadAppConfig(app);
+    if (typeof mod === 'string') throw new Error(mod);
+    expect(Number(fallback)).toBe(defaultOf(mod, portKey!));
+    const exposed = all(runtime, 'EXPOSE').join(' ').split(/\s+/).map(Number);
+    expect(exposed).toContain(Number(fallback));
+  });
+});
+
+describe('bot and metrics-exporter images', () => {
+  it.each(['bot', 'metrics-exporter'] as const)('%s runs on a pinned Node 24 slim image', (app) => {
+    const { stages } = parseDockerfile(dockerfile(app));
+    expect(baseImageOf(stages, lastStage(stages))).toMatch(/^node:24\.\d+\.\d+-\w+-slim$/);
+  });
+});
+
+describe('ml-api image', () => {
+  const { stages } = parseDockerfile(dockerfile('ml-api'));
+  const runtime = lastStage(stages);
+
+  it('runs on a CUDA 12 + cuDNN runtime base with Node copied from the pinned Node image', () => {
+    expect(baseImageOf(stages, runtime)).toMatch(/^nvidia\/cuda:12\.\d+\.\d+-cudnn-runtime-ubuntu\d+\.\d+$/);
+    expect(all(runtime, 'COPY')).toContain('--from=node /usr/local/bin/node /usr/local/bin/node');
+    expect(baseImageOf(stages, stages.find((s) => s.name === 'node')!)).toMatch(/^node:24\./);
+  });
+
+  it("installs onnxruntime-node's CUDA 12 provider at build time with a value its install script accepts", () => {
+    const deps = stages.find((s) => s.name === 'prod-deps')!;
+    const env = all(deps, 'ENV').join(' ');
+    const flag = /ONNXRUNTIME_NODE_INSTALL=(\S+)/.exec(env)?.[1];
+    // install-metadata.js lists the manifests the install script accepts per platform.
+    const require = createRequire(abs('package.json'));
+    const metadata = require('onnxruntime-node/script/install-metadata.js') as { requirements: Record<string, string[]> };
+    expect(metadata.requirements['linux/x64']).toContain(flag);
+    expect(all(deps, 'RUN').some((r) => r.includes('libonnxruntime_providers_cuda.so'))).toBe(true);
+    // The env variable must win over the repository's .npmrc "skip" (install-utils.js reads it first).
+    expect(readText('.npmrc')).toMatch(/onnxruntime-node-install=skip/);
+    expect(readText('node_modules/onnxruntime-node/script/install-utils.js')).toMatch(/process\.env\.ONNXRUNTIME_NODE_INSTALL \|\| process\.env\.npm_config_onnxruntime_node_install/);
+  });
+
+  it('keeps the model cache on a volume and can bake pinned weights in with a build arg', () => {
+    expect(all(runtime, 'VOLUME').join(' ')).toContain('/models');
+    const models = stages.find((s) => s.name === 'models')!;
+    expect(all(models, 'ARG')).toContain('BAKE_MODELS=false');
+    expect(all(models, 'RUN').some((r) => r.includes('fetch-models.mjs'))).toBe(true);
+  });
+});
+
+describe('.dockerignore', () => {
+  it('keeps secrets, dependencies, build output and weights out of the build context', () => {
+    const lines = readText('.dockerignore').split('\n').map((l) => l.trim());
+    for (const p of ['.git', '**/node_modules', 'dist', '**/.env', '**/*.onnx', '.nx']) expect(lines, p).toContain(p);
+  });
+});
