@@ -5,13 +5,12 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpTelegram } from '../../test/support/http-telegram';
 import type { HttpTelegram } from '../../test/support/http-telegram';
+import { startSseLlm } from '../../test/support/sse-llm';
+import type { SseLlm } from '../../test/support/sse-llm';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
 const denoBin = path.join(root, 'node_modules/deno/bin.cjs');
@@ -19,32 +18,8 @@ const TOKEN = '123456:EDGE-test_token';
 const SECRET = 'edge-secret_1';
 const USER = 42;
 
-/** Streams a fixed cited answer in a few SSE chunks, like any OpenAI-compatible server. */
-async function startFakeLlm(): Promise<{ url: string; requests: unknown[]; close(): Promise<void> }> {
-  const requests: unknown[] = [];
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (p) => (raw += String(p)));
-    req.on('end', () => {
-      requests.push(JSON.parse(raw || '{}'));
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const chunk = (delta: object, finish: string | null) =>
-        `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'edge-llm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-      for (const piece of ['Reciprocal rank fusion ', 'adds 1/(k + rank) ', 'over the lists [Source 1].']) res.write(chunk({ content: piece }, null));
-      res.write(chunk({}, 'stop'));
-      res.end('data: [DONE]\n\n');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-    requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
 let telegram: HttpTelegram;
-let llm: Awaited<ReturnType<typeof startFakeLlm>>;
+let llm: SseLlm;
 let deno: ChildProcess;
 let webhookUrl: string;
 let output = '';
@@ -73,7 +48,7 @@ function post(body: unknown, secret?: string): Promise<Response> {
 
 beforeAll(async () => {
   telegram = await startHttpTelegram(TOKEN);
-  llm = await startFakeLlm();
+  llm = await startSseLlm();
   deno = spawn(
     process.execPath,
     [denoBin, 'run', '--config', 'apps/bot/src/edge/deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'apps/bot/src/edge/main.ts'],
