@@ -1,8 +1,10 @@
 /** Every project is tagged once by layer and once by scope, and the lint rules spell out every tag. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { workspaceRoot } from './workspace-root';
+import { nxEnv, workspaceRoot } from './workspace-root';
 
 function projectFiles(dir: string): string[] {
   const out: string[] = [];
@@ -67,4 +69,24 @@ describe('eslint boundary configuration', () => {
       for (const tag of tags) expect(sourceTags, `no constraint for ${tag}`).toContain(tag);
     }
   });
+});
+
+describe('nx graph', () => {
+  it('shows the three apps and the libraries with their tags', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'graph-')), 'graph.json');
+    execFileSync('npx', ['nx', 'graph', `--file=${file}`], { cwd: workspaceRoot, env: nxEnv, stdio: 'pipe' });
+    const graph = JSON.parse(readFileSync(file, 'utf8')) as {
+      graph: { nodes: Record<string, { type: string; data: { tags?: string[] } }>; dependencies: Record<string, { target: string }[]> };
+    };
+    const tags = (name: string) => graph.graph.nodes[name]?.data.tags ?? [];
+    expect(tags('bot')).toEqual(expect.arrayContaining(['type:app', 'scope:bot']));
+    expect(tags('ml-api')).toEqual(expect.arrayContaining(['type:app', 'scope:ml']));
+    expect(tags('metrics-exporter')).toEqual(expect.arrayContaining(['type:app', 'scope:metrics']));
+    for (const lib of ['domain', 'ml-protocol', 'observability', 'testing', 'sparse', 'tokenizer']) {
+      expect(tags(lib).some((t) => t.startsWith('type:'))).toBe(true);
+    }
+    // The domain depends on nothing but (in its tests) the testing lib.
+    const domainDeps = (graph.graph.dependencies['domain'] ?? []).map((d) => d.target).filter((t) => !t.startsWith('npm:'));
+    expect(domainDeps.filter((t) => t !== 'testing')).toEqual([]);
+  }, 120_000);
 });
