@@ -245,3 +245,14 @@ describe('chunkDocument with a pluggable counter', () => {
     expect(splitToTokenLimit('a b c. d e f g h i j.', 4, wordCounter)).toEqual(['a b c.', 'd e f g', 'h i j.']);
   });
 });
+
+describe('chunkDocument at scale', () => {
+  it('handles a document with 200k blocks (no argument-count limits)', () => {
+    const blocks: DocumentBlock[] = Array.from({ length: 200_000 }, (_, i) =>
+      i % 1000 === 0 ? { kind: 'heading', level: 1, text: `Part ${i}` } : { kind: 'paragraph', text: `p${i}` },
+    );
+    const { parents, children } = chunkDocument({ format: 'text', blocks }, { ...base, tokenCounter: wordCounter });
+    expect(parents).toHaveLength(200);
+    expect(children.length).toBeGreaterThanOrEqual(600);
+  });
+});

@@ -158,7 +158,8 @@ export function chunkDocument(doc: ParsedDocument, options: ChunkingOptions): Ch
   const count = cachedCounter(options.tokenCounter);
 
   const segments = toSegments(doc, parentTokens, count);
-  const topLevel = Math.min(...segments.map((s) => s.headingLevel ?? Infinity));
+  // A reduce, not Math.min(...): a long book has more segments than a call may take arguments.
+  const topLevel = segments.reduce((min, s) => Math.min(min, s.headingLevel ?? Infinity), Infinity);
   const groups = groupIntoParents(segments, { parentTokens, minParentTokens, topLevel });
 
   const parents: ParentChunk[] = [];
