@@ -19,7 +19,7 @@ function run(...args: string[]): string {
   return execFileSync(promtool as string, args, { encoding: 'utf8', cwd: grafanaDir, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-describe.skipIf(!promtool)(`promtool (${promtool ?? reason})`, () => {
+describe.skipIf(!promtool)(promtool ? 'promtool' : `promtool (skipped: ${reason})`, () => {
   it('accepts the alert rules', () => {
     expect(run('check', 'rules', path.join('prometheus', 'rules', 'docrag-alerts.yml'))).toContain('SUCCESS: 10 rules found');
   });
@@ -31,8 +31,4 @@ describe.skipIf(!promtool)(`promtool (${promtool ?? reason})`, () => {
   it('passes the unit test of every alert', () => {
     expect(run('test', 'rules', path.join('prometheus', 'tests', 'docrag-alerts.test.yml'))).toContain('SUCCESS');
   });
-});
-
-describe.runIf(!promtool)('promtool', () => {
-  it.skip(reason, () => undefined);
 });

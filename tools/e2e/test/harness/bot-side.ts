@@ -1,0 +1,167 @@
+/**
+ * The bot's question and ingestion paths, assembled from the same pieces apps/bot wires (domain use
+ * cases, ml-client, the embedded store, the observability decorators and metrics), without grammY.
+ * The LLM is the scripted FakeGenerator: no network, but the same Generator port and span.
+ */
+import path from 'node:path';
+import type { AnswerQuestion, Embedder, IngestDocument, Reranker } from '@docrag/domain';
+import { createCachedEmbedder, makeAnswerQuestion, makeIngestDocument, OwnerId, RagError, systemClock } from '@docrag/domain';
+import { MlApiEmbedder, MlApiReranker } from '@docrag/ml-client';
+import type { BotMetrics, MetricsServer } from '@docrag/observability';
+import {
+  createBotMetrics,
+  createMetricsRegistry,
+  createTelegramApiTransformer,
+  createTelegramUpdateMiddleware,
+  errorType,
+  startMetricsServer,
+  traceEmbedder,
+  traceGenerator,
+  traceReranker,
+  traceVectorStore,
+} from '@docrag/observability';
+import { createDocumentParsers } from '@docrag/parsers';
+import { createBm25SparseEncoder, createSparseEmbedder } from '@docrag/sparse';
+import { createSqliteStore, type SqliteStore } from '@docrag/sqlite-store';
+import { FakeGenerator, sha256Hasher } from '@docrag/testing';
+import type { Registry } from 'prom-client';
+
+export interface BotSideOptions {
+  readonly dataDir: string;
+  /** ml-api base URL; absent = sparse-only in process, no rerank (the bot's default). */
+  readonly mlApiUrl?: string;
+  /** Observability on (decorators and metrics) or off (the benchmark's baseline). */
+  readonly instrumented?: boolean;
+  /** Serve /metrics on 127.0.0.1 (a free port). */
+  readonly serveMetrics?: boolean;
+  readonly llmModel?: string;
+}
+
+export interface BotSide {
+  readonly registry: Registry;
+  readonly metrics: BotMetrics;
+  readonly store: SqliteStore;
+  readonly server?: MetricsServer;
+  readonly answer: AnswerQuestion;
+  /** One update carrying a question, through the update middleware, the answer and a "sent" reply. */
+  ask(question: string, options?: { userId?: number; failLlm?: boolean; telegramCode?: number }): Promise<{ text: string; mode: string }>;
+  ingest(name: string, text: string, options?: { userId?: number }): Promise<void>;
+  close(): Promise<void>;
+}
+
+let updateId = 1;
+
+export async function createBotSide(options: BotSideOptions): Promise<BotSide> {
+  const instrumented = options.instrumented ?? true;
+  const registry = createMetricsRegistry();
+  const metrics = createBotMetrics(registry);
+  const base: Embedder = options.mlApiUrl
+    ? new MlApiEmbedder({ baseUrl: options.mlApiUrl, maxRetries: 0, readyTimeoutMs: 30_000 })
+    : createSparseEmbedder(createBm25SparseEncoder());
+  const info = await base.describe();
+  const store = createSqliteStore({ path: path.join(options.dataDir, 'docrag.sqlite'), sparseModel: info.sparseModel });
+  await store.vectorStore.ensureReady(info.dimension === undefined ? {} : { dimension: info.dimension });
+
+  const embedder = instrumented ? traceEmbedder(base, { model: info.denseModel ?? info.sparseModel }) : base;
+  const vectorStore = instrumented ? traceVectorStore(store.vectorStore, { system: 'sqlite', collection: 'docrag' }) : store.vectorStore;
+  const plainReranker: Reranker | undefined = options.mlApiUrl ? new MlApiReranker({ baseUrl: options.mlApiUrl, maxRetries: 0 }) : undefined;
+  const reranker = plainReranker && instrumented ? traceReranker(plainReranker, { model: 'reranker' }) : plainReranker;
+  const fake = new FakeGenerator({ model: options.llmModel ?? 'gpt-4o-mini' });
+  const generator = instrumented ? traceGenerator(fake, { provider: 'openai', metrics }) : fake;
+  const answer = makeAnswerQuestion({
+    embedder: createCachedEmbedder(embedder, instrumented ? { onLookup: (outcome) => metrics.cacheLookup(outcome) } : {}),
+    store: vectorStore,
+    ...(reranker ? { reranker } : {}),
+    generator,
+    history: store.history,
+    clock: systemClock,
+    ...(instrumented ? { onStage: (stage, ms) => metrics.observeStage(stage, ms / 1000) } : {}),
+  });
+  const ingestDocument: IngestDocument = makeIngestDocument({
+    parsers: createDocumentParsers(),
+    embedder,
+    store: vectorStore,
+    registry: store.registry,
+    hasher: sha256Hasher,
+    clock: systemClock,
+    tokenCounter: { count: (text) => text.split(/\s+/).filter(Boolean).length },
+  });
+  const updates = createTelegramUpdateMiddleware({ metrics });
+  const transformer = createTelegramApiTransformer({ metrics });
+  const server = options.serveMetrics ? await startMetricsServer({ port: 0, host: '127.0.0.1', registry }) : undefined;
+
+  /** The Bot API stand-in: answers ok, or the error code asked for. */
+  type ApiAnswer = { ok: true; result: true } | { ok: false; error_code: number; description: string };
+  const botApi = (code?: number) => async (_method: string, _payload: unknown): Promise<ApiAnswer> =>
+    code ? { ok: false, error_code: code, description: `error ${code}` } : { ok: true, result: true };
+
+  async function inUpdate(userId: number, text: string, fn: () => Promise<void>): Promise<void> {
+    const update = { update_id: updateId++, message: { message_id: 1, date: 0, text, chat: { id: userId, type: 'private' }, from: { id: userId } } };
+    if (instrumented) await updates({ update }, fn);
+    else await fn();
+  }
+
+  return {
+    registry,
+    metrics,
+    store,
+    ...(server ? { server } : {}),
+    answer,
+    async ask(question, askOptions = {}) {
+      const userId = askOptions.userId ?? 1001;
+      let result = { text: '', mode: 'error' };
+      await inUpdate(userId, question, async () => {
+        const started = performance.now();
+        fake.failWith = askOptions.failLlm ? new RagError({ code: 'rate_limited', dependency: 'llm' }) : undefined;
+        try {
+          let text = '';
+          for await (const event of answer({ ownerId: OwnerId.user(userId), chatKey: `chat:${userId}`, question })) {
+            if (event.type === 'delta') text += event.text;
+            if (event.type === 'done') result = { text, mode: event.answer.mode };
+          }
+          if (instrumented) metrics.questionFinished(result.mode as 'generated');
+        } catch (error) {
+          if (!instrumented) throw error;
+          metrics.questionFinished('error');
+          metrics.error(errorType(error));
+        }
+        const sending = performance.now();
+        const prev = botApi(askOptions.telegramCode);
+        const payload = { chat_id: userId, text: result.text };
+        if (instrumented) await transformer(prev, 'sendMessage', payload);
+        else await prev('sendMessage', payload);
+        if (instrumented) {
+          metrics.observeStage('telegram', (performance.now() - sending) / 1000);
+          metrics.observeStage('total', (performance.now() - started) / 1000);
+        }
+      });
+      return result;
+    },
+    async ingest(name, text, ingestOptions = {}) {
+      const userId = ingestOptions.userId ?? 1001;
+      await inUpdate(userId, name, async () => {
+        const job = await store.jobs.enqueue(OwnerId.user(userId), name);
+        await store.jobs.start(job);
+        const started = performance.now();
+        try {
+          const result = await ingestDocument({ ownerId: OwnerId.user(userId), name, bytes: new TextEncoder().encode(text) });
+          metrics.fileIngested({
+            format: result.file.format,
+            outcome: result.status,
+            seconds: (performance.now() - started) / 1000,
+            ...(result.status === 'indexed' ? { chunks: result.file.chunkCount } : {}),
+          });
+          await store.jobs.finish(job, result.file.fileId);
+        } catch (error) {
+          metrics.fileIngested({ format: 'unknown', outcome: 'failed', seconds: (performance.now() - started) / 1000 });
+          metrics.error(errorType(error));
+          await store.jobs.fail(job, (error as Error).message);
+        }
+      });
+    },
+    async close() {
+      await server?.close();
+      await store.close();
+    },
+  };
+}
