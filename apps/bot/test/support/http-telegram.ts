@@ -43,6 +43,10 @@ export async function startHttpTelegram(token: string): Promise<HttpTelegram> {
         return { message_id: ++messageId, date: Math.floor(Date.now() / 1000), chat, from: BOT_USER, text: payload['text'] };
       case 'editMessageText':
         return { message_id: Number(payload['message_id']), date: Math.floor(Date.now() / 1000), chat, from: BOT_USER, text: payload['text'] };
+      case 'getUpdates':
+        return [];
+      case 'getWebhookInfo':
+        return { url: '', has_custom_certificate: false, pending_update_count: 0 };
       case 'getFile': {
         const fileId = String(payload['file_id']);
         const path = `documents/${fileId}`;
@@ -86,8 +90,13 @@ export async function startHttpTelegram(token: string): Promise<HttpTelegram> {
           waiter.resolve(call);
         }
       }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: true, result: result(method, payload) }));
+      const answer = () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: true, result: result(method, payload) }));
+      };
+      // A long poll with a timeout waits a little (not the full timeout) so polling bots do not spin.
+      if (method === 'getUpdates' && Number(payload['timeout'] ?? 0) > 0) setTimeout(answer, 200);
+      else answer();
     });
   });
   const sockets = new Set<Socket>();
