@@ -1,0 +1,129 @@
+import { ChunkId, FileId, OwnerId, ParentId, RagError } from '@docrag/domain';
+import type { ChildChunk, ParentChunk } from '@docrag/domain';
+import type { QdrantFilter, QdrantPayload } from './qdrant-api';
+
+/**
+ * Payload field names. `owner_id` and `file_id` carry keyword indexes (owner_id as the tenant
+ * key); the rest is returned with hits so a search needs no second round trip.
+ */
+export const FIELD = {
+  ownerId: 'owner_id',
+  fileId: 'file_id',
+  parentId: 'parent_id',
+  chunkId: 'chunk_id',
+  fileName: 'file_name',
+  index: 'index',
+  text: 'text',
+  tokenCount: 'token_count',
+  headingPath: 'heading_path',
+  pageStart: 'page_start',
+  pageEnd: 'page_end',
+} as const;
+
+export function chunkPayload(chunk: ChildChunk): QdrantPayload {
+  return {
+    [FIELD.ownerId]: chunk.ownerId,
+    [FIELD.fileId]: chunk.fileId,
+    [FIELD.parentId]: chunk.parentId,
+    [FIELD.chunkId]: chunk.id,
+    [FIELD.fileName]: chunk.fileName,
+    [FIELD.index]: chunk.index,
+    [FIELD.text]: chunk.text,
+    [FIELD.tokenCount]: chunk.tokenCount,
+    [FIELD.headingPath]: [...chunk.headingPath],
+    ...(chunk.pageStart === undefined ? {} : { [FIELD.pageStart]: chunk.pageStart }),
+    ...(chunk.pageEnd === undefined ? {} : { [FIELD.pageEnd]: chunk.pageEnd }),
+  };
+}
+
+export function parentPayload(parent: ParentChunk): QdrantPayload {
+  return {
+    [FIELD.ownerId]: parent.ownerId,
+    [FIELD.fileId]: parent.fileId,
+    [FIELD.parentId]: parent.id,
+    [FIELD.fileName]: parent.fileName,
+    [FIELD.index]: parent.index,
+    [FIELD.text]: parent.text,
+    [FIELD.tokenCount]: parent.tokenCount,
+    [FIELD.headingPath]: [...parent.headingPath],
+    ...(parent.pageStart === undefined ? {} : { [FIELD.pageStart]: parent.pageStart }),
+    ...(parent.pageEnd === undefined ? {} : { [FIELD.pageEnd]: parent.pageEnd }),
+  };
+}
+
+export function payloadToChunk(payload: QdrantPayload): ChildChunk {
+  const page = pages(payload);
+  return {
+    id: ChunkId.unsafe(str(payload, FIELD.chunkId)),
+    parentId: ParentId.unsafe(str(payload, FIELD.parentId)),
+    fileId: FileId.unsafe(str(payload, FIELD.fileId)),
+    ownerId: OwnerId.unsafe(str(payload, FIELD.ownerId)),
+    fileName: str(payload, FIELD.fileName),
+    index: num(payload, FIELD.index),
+    text: str(payload, FIELD.text),
+    tokenCount: num(payload, FIELD.tokenCount),
+    headingPath: strings(payload, FIELD.headingPath),
+    ...page,
+  };
+}
+
+export function payloadToParent(payload: QdrantPayload): ParentChunk {
+  const page = pages(payload);
+  return {
+    id: ParentId.unsafe(str(payload, FIELD.parentId)),
+    fileId: FileId.unsafe(str(payload, FIELD.fileId)),
+    ownerId: OwnerId.unsafe(str(payload, FIELD.ownerId)),
+    fileName: str(payload, FIELD.fileName),
+    index: num(payload, FIELD.index),
+    text: str(payload, FIELD.text),
+    tokenCount: num(payload, FIELD.tokenCount),
+    headingPath: strings(payload, FIELD.headingPath),
+    ...page,
+  };
+}
+
+/** The owner filter every read and delete carries; optionally narrowed to some files. */
+export function ownerFilter(ownerId: OwnerId, fileIds?: readonly FileId[]): QdrantFilter {
+  return {
+    must: [
+      { key: FIELD.ownerId, match: { value: ownerId } },
+      ...(fileIds ? [{ key: FIELD.fileId, match: { any: [...fileIds] } }] : []),
+    ],
+  };
+}
+
+export function fileFilter(ownerId: OwnerId, fileId: FileId): QdrantFilter {
+  return { must: [{ key: FIELD.ownerId, match: { value: ownerId } }, { key: FIELD.fileId, match: { value: fileId } }] };
+}
+
+function pages(payload: QdrantPayload): { pageStart?: number; pageEnd?: number } {
+  const start = payload[FIELD.pageStart];
+  const end = payload[FIELD.pageEnd];
+  return {
+    ...(typeof start === 'number' ? { pageStart: start } : {}),
+    ...(typeof end === 'number' ? { pageEnd: end } : {}),
+  };
+}
+
+function str(payload: QdrantPayload, key: string): string {
+  const value = payload[key];
+  if (typeof value !== 'string') throw malformed(key);
+  return value;
+}
+
+function num(payload: QdrantPayload, key: string): number {
+  const value = payload[key];
+  if (typeof value !== 'number') throw malformed(key);
+  return value;
+}
+
+function strings(payload: QdrantPayload, key: string): string[] {
+  const value = payload[key];
+  if (!Array.isArray(value)) return [];
+  return value.filter((v): v is string => typeof v === 'string');
+}
+
+/** A point written by something else (or an older schema) in our collection. */
+function malformed(key: string): RagError {
+  return new RagError({ code: 'invalid_input', reason: `qdrant point payload lacks a valid ${key}; was the collection written by another tool?` });
+}
