@@ -7,6 +7,7 @@ import { OwnerId as OwnerIds, makeIngestDocument, systemClock } from '@docrag/do
 import { MlApiEmbedder } from '@docrag/ml-client';
 import { createDocumentParsers } from '@docrag/parsers';
 import { createBm25SparseEncoder, createSparseEmbedder } from '@docrag/sparse';
+import type { Bm25EncoderOptions } from '@docrag/sparse';
 import { createSqliteStore } from '@docrag/sqlite-store';
 import type { BeirDataset, BeirDocument } from './beir';
 import { evaluateRuns, percentile } from './metrics';
@@ -27,6 +28,8 @@ export interface EvalOptions {
   /** Only the first n queries (smoke runs). */
   readonly maxQueries?: number;
   readonly onProgress?: (message: string) => void;
+  /** BM25 encoder settings (default: the product's defaults). */
+  readonly bm25?: Bm25EncoderOptions;
 }
 
 export interface EvalReport extends RetrievalScores {
@@ -53,7 +56,7 @@ export function documentAsMarkdown(doc: BeirDocument): Uint8Array {
 }
 
 function createEmbedder(options: EvalOptions): Embedder {
-  if (options.encoder === 'bm25') return createSparseEmbedder(createBm25SparseEncoder());
+  if (options.encoder === 'bm25') return createSparseEmbedder(createBm25SparseEncoder(options.bm25));
   if (!options.mlApiUrl) throw new Error('--encoder ml-api needs ML_API_URL (e.g. http://127.0.0.1:8000)');
   return new MlApiEmbedder({ baseUrl: options.mlApiUrl, ...(options.mlApiKey ? { apiKey: options.mlApiKey } : {}) });
 }

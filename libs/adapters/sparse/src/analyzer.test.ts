@@ -9,12 +9,17 @@ describe('createAnalyzer', () => {
   });
 
   it('treats punctuation as separators and keeps digits', () => {
-    expect(en.terms('IL-6, TNF-α & p53 (2019)')).toEqual(['il', '6', 'tnf', 'α', 'p53', '2019']);
+    expect(en.terms('IL-6, TNF & p53 (2019)')).toEqual(['il', '6', 'tnf', 'p53', '2019']);
   });
 
   it('keeps apostrophes inside words for stop words and possessives', () => {
     expect(en.terms("don't touch the cell's wall")).toEqual(['touch', 'cell', 'wall']);
     expect(en.terms('it’s fine')).toEqual(['fine']);
+  });
+
+  it('indexes a lone Greek letter as its name, leaving Greek words alone', () => {
+    expect(en.terms('TNF-α and β-blockers')).toEqual(en.terms('TNF-alpha and beta-blockers'));
+    expect(en.terms('λόγος')).toEqual(['λόγος']);
   });
 
   it('handles Cyrillic with the Russian stemmer and stop list', () => {

@@ -51,6 +51,17 @@ const CJK = String.raw`\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}`;
 const TOKEN = new RegExp(String.raw`[${CJK}]+|[[\p{L}\p{M}\p{N}]--[${CJK}]]+(?:'[[\p{L}\p{M}\p{N}]--[${CJK}]]+)*`, 'gv');
 const IS_CJK = new RegExp(String.raw`^[${CJK}]`, 'v');
 
+/**
+ * Scientific and technical English writes a lone Greek letter and its name interchangeably
+ * ("TNF-α" / "TNF-alpha", "β-blocker" / "beta blocker"), so a single Greek letter standing as its
+ * own token is indexed as its English name. Greek words (two letters or more) are left alone.
+ */
+const GREEK_LETTER_NAMES: Readonly<Record<string, string>> = {
+  α: 'alpha', β: 'beta', γ: 'gamma', δ: 'delta', ε: 'epsilon', ζ: 'zeta', η: 'eta', θ: 'theta', ι: 'iota',
+  κ: 'kappa', λ: 'lambda', μ: 'mu', ν: 'nu', ξ: 'xi', ο: 'omicron', π: 'pi', ρ: 'rho', σ: 'sigma', ς: 'sigma',
+  τ: 'tau', υ: 'upsilon', φ: 'phi', χ: 'chi', ψ: 'psi', ω: 'omega',
+};
+
 /** Longest token kept: longer runs are base64, hashes or minified noise, never a query word. */
 const MAX_TOKEN_LENGTH = 64;
 
@@ -93,6 +104,11 @@ export function createAnalyzer(language = 'english'): Analyzer {
           continue;
         }
         if (token.length > MAX_TOKEN_LENGTH || stopWords.has(token)) continue;
+        const greek = GREEK_LETTER_NAMES[token];
+        if (greek !== undefined) {
+          out.push(stem(greek));
+          continue;
+        }
         // Possessives: the stop list matched "it's" above; "cell's" indexes as "cell".
         const word = token.endsWith("'s") ? token.slice(0, -2) : token;
         const stemmed = stem(word.replace(/'/gu, ''));
