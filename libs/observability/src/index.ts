@@ -38,6 +38,8 @@ export {
   withSpan,
 } from './tracing';
 export type { SpanOptions } from './tracing';
+export { createHonoServerSpanMiddleware } from './http-server-spans';
+export type { HonoContextLike, ServerSpanMiddlewareOptions } from './http-server-spans';
 
 // ---- port decorators (spans around the domain's ports) ----
 export { traceEmbedder } from './decorators/embedder';
