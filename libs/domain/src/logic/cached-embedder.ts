@@ -47,9 +47,10 @@ export function createCachedEmbedder(embedder: Embedder, options: CachedEmbedder
       if (missing.length > 0) {
         const fresh = await embedder.embed(missing, opts);
         if (fresh.length !== missing.length) throw new Error(`embedder returned ${fresh.length} embeddings for ${missing.length} texts`);
-        const byText = new Map(missing.map((text, i) => [text, fresh[i]!]));
+        const byText = new Map<string, Embedding>();
+        fresh.forEach((embedding, i) => byText.set(missing[i] ?? '', embedding));
         texts.forEach((text, i) => {
-          if (result[i] === undefined) result[i] = byText.get(text)!;
+          if (result[i] === undefined) result[i] = byText.get(text);
         });
         for (const [text, embedding] of byText) remember(text, embedding);
       }

@@ -205,13 +205,17 @@ function toSegments(doc: ParsedDocument, parentTokens: number, count: (t: string
     if (!text) continue;
     const page = block.page === undefined ? {} : { page: block.page };
     if (block.kind === 'heading') {
-      while (stack.length > 0 && stack.at(-1)!.level >= block.level) stack.pop();
+      while (stack.length > 0 && (stack.at(-1)?.level ?? 0) >= block.level) stack.pop();
       stack.push({ level: block.level, text });
     }
     const headingPath = stack.map((h) => h.text);
     // Leave room for the headings right above this paragraph: they open the same parent.
     let headingTokens = 0;
-    for (let i = segments.length - 1; i >= 0 && segments[i]!.headingLevel !== undefined; i--) headingTokens += segments[i]!.tokens;
+    for (let i = segments.length - 1; i >= 0; i--) {
+      const previous = segments[i];
+      if (previous?.headingLevel === undefined) break;
+      headingTokens += previous.tokens;
+    }
     const budget = block.kind === 'heading' ? parentTokens : Math.max(Math.ceil(parentTokens / 2), parentTokens - headingTokens);
     const pieces = splitToLimit(text, budget, count);
     pieces.forEach((piece, i) =>
@@ -238,7 +242,10 @@ function groupIntoParents(
   const flush = () => {
     // A heading at the very end of a parent belongs with the text after it.
     const carried: Segment[] = [];
-    while (current.length > 1 && current.at(-1)!.headingLevel !== undefined) carried.unshift(current.pop()!);
+    while (current.length > 1 && current.at(-1)?.headingLevel !== undefined) {
+      const heading = current.pop();
+      if (heading) carried.unshift(heading);
+    }
     if (current.length > 0) groups.push(current);
     current = carried;
     tokens = carried.reduce((n, s) => n + s.tokens, 0);
@@ -314,24 +321,30 @@ function childWindows(text: string, max: number, overlap: number, count: (t: str
       offset += piece.length;
     }
   }
+  const unit = (i: number) => {
+    const u = units[i];
+    if (!u) throw new RangeError(`chunker: word ${i} out of range`);
+    return u;
+  };
   const windows: Window[] = [];
   let first = 0;
   while (first < units.length) {
     let last = first;
-    let sum = units[first]!.tokens;
-    while (last + 1 < units.length && sum + units[last + 1]!.tokens <= max) sum += units[++last]!.tokens;
-    let slice = text.slice(units[first]!.start, units[last]!.end);
+    let sum = unit(first).tokens;
+    while (last + 1 < units.length && sum + unit(last + 1).tokens <= max) sum += unit(++last).tokens;
+    const start = unit(first).start;
+    let slice = text.slice(start, unit(last).end);
     let tokens = count(slice);
     while (tokens > max && last > first) {
       last--;
-      slice = text.slice(units[first]!.start, units[last]!.end);
+      slice = text.slice(start, unit(last).end);
       tokens = count(slice);
     }
-    windows.push({ text: slice, tokens, start: units[first]!.start, end: units[last]!.end });
+    windows.push({ text: slice, tokens, start, end: unit(last).end });
     if (last === units.length - 1) break;
     let next = last + 1;
     let repeated = 0;
-    while (next - 1 > first && repeated + units[next - 1]!.tokens <= overlap) repeated += units[--next]!.tokens;
+    while (next - 1 > first && repeated + unit(next - 1).tokens <= overlap) repeated += unit(--next).tokens;
     first = next;
   }
   return windows;

@@ -29,7 +29,7 @@ export function extractCitations(text: string, sources: readonly Source[]): Cita
   const seen = new Set<number>();
   const citations: Citation[] = [];
   for (const match of text.matchAll(MARKER)) {
-    for (const n of parseNumbers(match[1]!, max)) {
+    for (const n of parseNumbers(match[1] ?? '', max)) {
       const source = byNumber.get(n);
       if (!source || seen.has(n)) continue;
       seen.add(n);

@@ -98,9 +98,7 @@ export function heuristicCondense(history: readonly ChatTurn[], question: string
 
 /** Cleans an LLM's condensed question (quotes, "Question:" prefix, several lines); empty -> undefined. */
 export function cleanCondensed(raw: string): string | undefined {
-  const line = raw
-    .trim()
-    .split(/\n+/u)[0]!
+  const line = (raw.trim().split(/\n+/u)[0] ?? '')
     .replace(/^(standalone question|question)\s*:\s*/iu, '')
     .replace(/^["'«“]+|["'»”]+$/gu, '')
     .trim();

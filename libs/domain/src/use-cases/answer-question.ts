@@ -99,10 +99,12 @@ export function makeAnswerQuestion(deps: AnswerDeps): AnswerQuestion {
         hits.map((h) => h.chunk.text),
         { topK, ...(signal ? { signal } : {}) },
       );
-      const top = results
-        .filter((r) => r.index >= 0 && r.index < hits.length)
-        .slice(0, topK)
-        .map((r) => ({ chunk: hits[r.index]!.chunk, score: r.score }));
+      const top: ScoredChunk[] = [];
+      for (const r of results) {
+        const hit = hits[r.index];
+        // An index outside the candidates (a misbehaving reranker) is ignored, not trusted.
+        if (hit && top.length < topK) top.push({ chunk: hit.chunk, score: r.score });
+      }
       return top.length > 0 ? { top, skipped: false } : fused;
     } catch {
       checkAborted(signal);
@@ -129,7 +131,7 @@ export function makeAnswerQuestion(deps: AnswerDeps): AnswerQuestion {
     for (const id of order) {
       const parent = byId.get(id);
       if (!parent) continue;
-      const hits = matched.get(id)!;
+      const hits = matched.get(id) ?? [];
       sources.push({ n: sources.length + 1, parent, matched: hits, score: Math.max(...hits.map((h) => h.score)) });
     }
     return sources;

@@ -145,7 +145,11 @@ export function makeIngestDocument(deps: IngestDeps): IngestDocument {
         }
         const done = start + batch.length;
         progress({ stage: 'embedding', done, total: children.length });
-        const chunks: IndexedChunk[] = batch.map((chunk, i) => ({ chunk, embedding: embeddings[i]! }));
+        // Lengths are equal (checked above), so every chunk gets its embedding.
+        const chunks: IndexedChunk[] = batch.flatMap((chunk, i) => {
+          const embedding = embeddings[i];
+          return embedding ? [{ chunk, embedding }] : [];
+        });
         // Parents go with the first batch, so a child is never stored before its parent.
         await deps.store.upsert({ chunks, parents: start === 0 ? parents : [] }, signal);
         progress({ stage: 'storing', done, total: children.length });
