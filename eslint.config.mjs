@@ -69,6 +69,11 @@ export default [
     },
   },
   {
+    // The testing lib is test support code: same leniency as test files (its boundaries stay strict).
+    files: ['libs/testing/src/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
     // Per-project vitest configs import the shared one from tools/ by relative path.
     files: ['**/vitest.config.ts'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
