@@ -12,6 +12,10 @@ export type { QdrantStoreConfig, QdrantVectorStoreOptions } from './qdrant-vecto
 export { aliasNames, QdrantCollections, versionedNames, versionOf } from './collections';
 export type { CollectionNames, CollectionSettings, IndexStatus } from './collections';
 
+// ---- reindexing into a new version with another embedder ----
+export { reindexCollections } from './reindex';
+export type { ReindexOptions, ReindexResult } from './reindex';
+
 // ---- transport (the SDK wrapper) ----
 export { createQdrantApi, QDRANT_DEFAULTS } from './qdrant-api';
 export type { QdrantApi, QdrantConnectionOptions, SnapshotInfo } from './qdrant-api';

@@ -101,7 +101,7 @@ export interface QdrantApi {
   upsert(name: string, points: readonly QdrantPoint[], signal?: AbortSignal): Promise<void>;
   query(name: string, request: QdrantQueryRequest, signal?: AbortSignal): Promise<QdrantHit[]>;
   retrieve(name: string, ids: readonly string[], signal?: AbortSignal): Promise<QdrantRecord[]>;
-  scroll(name: string, request: { filter: QdrantFilter; limit: number; offset?: string | number }, signal?: AbortSignal): Promise<{ points: QdrantRecord[]; next?: string | number }>;
+  scroll(name: string, request: { filter?: QdrantFilter; limit: number; offset?: string | number }, signal?: AbortSignal): Promise<{ points: QdrantRecord[]; next?: string | number }>;
   count(name: string, filter: QdrantFilter | undefined, signal?: AbortSignal): Promise<number>;
   deleteByFilter(name: string, filter: QdrantFilter, signal?: AbortSignal): Promise<void>;
   facet(name: string, request: { key: string; filter?: QdrantFilter; limit: number }, signal?: AbortSignal): Promise<Array<{ value: string; count: number }>>;
@@ -241,10 +241,10 @@ class SdkQdrantApi implements QdrantApi {
     return records.map((r) => ({ id: r.id, payload: (r.payload ?? {}) as QdrantPayload }));
   }
 
-  async scroll(name: string, request: { filter: QdrantFilter; limit: number; offset?: string | number }, signal?: AbortSignal): Promise<{ points: QdrantRecord[]; next?: string | number }> {
+  async scroll(name: string, request: { filter?: QdrantFilter; limit: number; offset?: string | number }, signal?: AbortSignal): Promise<{ points: QdrantRecord[]; next?: string | number }> {
     const result = await this.call('scroll', signal, () =>
       this.client.scroll(name, {
-        filter: request.filter as unknown as Schemas['Filter'],
+        ...(request.filter ? { filter: request.filter as unknown as Schemas['Filter'] } : {}),
         limit: request.limit,
         ...(request.offset === undefined ? {} : { offset: request.offset }),
         with_payload: true,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OwnerId, RagError } from '@docrag/domain';
-import { hashedDense, hashedSparse, makeFixtureFile, runVectorStoreContract } from '@docrag/testing';
+import { FakeEmbedder, hashedDense, hashedSparse, makeFixtureFile, runVectorStoreContract } from '@docrag/testing';
 import { FakeQdrantServer } from '../test/fake-qdrant-server';
 import { versionedNames } from './collections';
 import { pointId, uuidV5 } from './point-ids';
@@ -326,5 +326,32 @@ describe('errors, timeouts and retries', () => {
 
   it('refuses to be used before ensureReady', async () => {
     await expect(store().query({ ownerId: alice, sparse: hashedSparse('x') })).rejects.toMatchObject({ detail: { code: 'invalid_input' } });
+  });
+});
+
+describe('reindex with a new embedder', () => {
+  it('re-embeds every chunk into the next version, copies parents, swaps, and can roll back', async () => {
+    const s = store();
+    const prefix = `t${prefixes}_`;
+    await s.ensureReady({ dimension: 16 });
+    const f = makeFixtureFile({ ownerId: alice, fileName: 'a.md', parents: [['volcano lava basalt', 'magma chamber'], ['sourdough yeast']] });
+    await s.upsert({ chunks: f.chunks, parents: f.parents });
+
+    const embedder = new FakeEmbedder({ dimension: 32 });
+    const progress: string[] = [];
+    const result = await s.reindex({ embedder, batchSize: 2, onProgress: (p) => progress.push(`${p.stage}:${p.done}`) });
+    expect(result).toEqual({ fromVersion: 1, toVersion: 2, chunks: 3, parents: 2, swapped: true });
+    expect(progress).toEqual(['parents:2', 'chunks:2', 'chunks:3']);
+    expect(server.collections.get(`${prefix}chunks_v2`)?.denseSize).toBe(32);
+
+    const after = createQdrantVectorStore({ url: server.url, collectionPrefix: prefix });
+    await after.ensureReady({ dimension: 32 });
+    const [query] = await embedder.embed(['volcano magma'], { kind: 'query' });
+    const hits = await after.query({ ownerId: alice, dense: query!.dense!, sparse: query!.sparse });
+    expect(hits[0]?.chunk.parentId).toBe(f.parents[0]!.id);
+    expect(await after.getParents(alice, [f.parents[1]!.id])).toEqual([f.parents[1]]);
+
+    await after.admin.rollback();
+    await expect(after.ensureReady({ dimension: 32 })).rejects.toMatchObject({ detail: { code: 'invalid_input' } });
   });
 });

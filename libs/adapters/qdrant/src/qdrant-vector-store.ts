@@ -16,6 +16,8 @@ import type { CollectionNames, CollectionSettings } from './collections';
 import { chunkPayload, FIELD, fileFilter, ownerFilter, parentPayload, payloadToChunk, payloadToParent } from './payload';
 import { pointId } from './point-ids';
 import { createQdrantApi } from './qdrant-api';
+import { reindexCollections } from './reindex';
+import type { ReindexOptions, ReindexResult } from './reindex';
 import type { QdrantApi, QdrantConnectionOptions, QdrantPoint, QdrantQueryRequest } from './qdrant-api';
 
 export interface QdrantVectorStoreOptions {
@@ -184,6 +186,14 @@ export class QdrantVectorStore implements VectorStore {
       ...(this.dimension === undefined ? {} : { dimension: this.dimension }),
       details: { backend: 'qdrant', collection: names.chunks, status: description.status, segments: description.segmentsCount, points: description.pointsCount },
     };
+  }
+
+  /**
+   * Re-embeds the live index into a new version with `embedder` and swaps the aliases to it
+   * (see `reindexCollections`). Call `ensureReady` with the new dimension afterwards.
+   */
+  reindex(options: ReindexOptions): Promise<ReindexResult> {
+    return reindexCollections(this.api, this.admin, options);
   }
 
   async close(): Promise<void> {
