@@ -136,6 +136,28 @@ describe('OpenAiGenerator', () => {
     expect((await failure(collect(generator(), request()))).code).toBe('invalid_input');
   });
 
+  it('switches to max_completion_tokens when the server refuses max_tokens, and drops stream_options when refused', async () => {
+    server.script([
+      { kind: 'error', status: 400, body: { error: { message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", type: 'invalid_request_error', param: 'max_tokens' } } },
+      { kind: 'error', status: 400, body: { error: { message: 'Unrecognized request argument supplied: stream_options' } } },
+      { kind: 'stream', deltas: ['adapted'] },
+    ]);
+    const gen = generator({ maxRetries: 0 });
+    const before = server.requests.length;
+    const events = await collect(gen, request());
+    expect(events[0]).toEqual({ type: 'delta', text: 'adapted' });
+    const [first, second, third] = server.requests.slice(before);
+    expect(first).toMatchObject({ max_tokens: 256, stream_options: { include_usage: true } });
+    expect(second).toMatchObject({ max_completion_tokens: 256 });
+    expect(second).not.toHaveProperty('max_tokens');
+    expect(third).not.toHaveProperty('stream_options');
+    // Learnt once: the next request goes out in the accepted form straight away.
+    server.script([{ kind: 'stream', deltas: ['again'] }]);
+    await collect(gen, request());
+    expect(server.requests.at(-1)).toMatchObject({ max_completion_tokens: 256 });
+    expect(server.requests.at(-1)).not.toHaveProperty('stream_options');
+  });
+
   it('times out when the server sends no headers within HTTP_TIMEOUT', async () => {
     server.script([{ kind: 'hang' }]);
     const started = Date.now();

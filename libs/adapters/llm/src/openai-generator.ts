@@ -64,6 +64,8 @@ export class OpenAiGenerator implements Generator {
   private readonly maxRetryAfterMs: number;
   private readonly backoff: BackoffOptions;
   private readonly random: () => number;
+  /** Request fields this server accepts, learnt from its 400 answers (see adaptDialect). */
+  private readonly dialect: { maxTokensField: 'max_tokens' | 'max_completion_tokens'; usage: boolean } = { maxTokensField: 'max_tokens', usage: true };
 
   constructor(private readonly options: OpenAiGeneratorOptions) {
     if (!options.apiKey) throw new RagError({ code: 'invalid_input', reason: 'OPENAI_API_KEY is empty' });
@@ -118,6 +120,7 @@ export class OpenAiGenerator implements Generator {
   private async open(request: GenerateRequest) {
     const signal = request.signal;
     const temperature = request.temperature ?? this.options.temperature;
+    const maxTokens = Math.min(request.maxTokens ?? this.options.maxTokens, this.options.maxTokens);
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw new RagError({ code: 'cancelled' });
       try {
@@ -127,13 +130,14 @@ export class OpenAiGenerator implements Generator {
             messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
             stream: true,
             // The usage arrives in one extra chunk after the last delta (choices: []).
-            stream_options: { include_usage: true },
-            max_tokens: Math.min(request.maxTokens ?? this.options.maxTokens, this.options.maxTokens),
+            ...(this.dialect.usage ? { stream_options: { include_usage: true } } : {}),
+            ...(this.dialect.maxTokensField === 'max_tokens' ? { max_tokens: maxTokens } : { max_completion_tokens: maxTokens }),
             ...(temperature === undefined ? {} : { temperature }),
           },
           { ...(signal ? { signal } : {}), timeout: this.options.timeoutMs, maxRetries: 0 },
         );
       } catch (error) {
+        if (this.adaptDialect(error)) continue;
         const mapped = this.map(error, signal);
         const delay = this.retryDelay(mapped, attempt);
         if (delay === undefined) throw mapped.error;
@@ -144,6 +148,26 @@ export class OpenAiGenerator implements Generator {
         }
       }
     }
+  }
+
+  /**
+   * Servers differ in what they accept: OpenAI's reasoning models refuse `max_tokens` and want
+   * `max_completion_tokens`; some older OpenAI-compatible servers refuse `stream_options`. A 400
+   * naming one of them switches this generator to the other form, once, and the request is sent
+   * again (without counting as a retry).
+   */
+  private adaptDialect(error: unknown): boolean {
+    if (!(error instanceof OpenAI.APIError) || error.status !== 400) return false;
+    const text = `${error.message} ${JSON.stringify(error.error ?? '')}`;
+    if (this.dialect.maxTokensField === 'max_tokens' && /max_tokens/.test(text) && /max_completion_tokens|unsupported/i.test(text)) {
+      this.dialect.maxTokensField = 'max_completion_tokens';
+      return true;
+    }
+    if (this.dialect.usage && /stream_options|include_usage/.test(text)) {
+      this.dialect.usage = false;
+      return true;
+    }
+    return false;
   }
 
   private retryDelay(mapped: MappedError, attempt: number): number | undefined {
