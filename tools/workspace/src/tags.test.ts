@@ -89,4 +89,16 @@ describe('nx graph', () => {
     const domainDeps = (graph.graph.dependencies['domain'] ?? []).map((d) => d.target).filter((t) => !t.startsWith('npm:'));
     expect(domainDeps.filter((t) => t !== 'testing')).toEqual([]);
   }, 120_000);
+
+  it('narrows affected runs to what a change touches (the README example)', () => {
+    const affected = (file: string) =>
+      execFileSync('npx', ['nx', 'show', 'projects', '--affected', `--files=${file}`], { cwd: workspaceRoot, env: nxEnv, encoding: 'utf8' })
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+    const tokenizer = affected('libs/adapters/tokenizer/src/index.ts');
+    expect(tokenizer).toContain('tokenizer');
+    for (const untouched of ['ml-api', 'onnx', 'domain', 'metrics-exporter', 'sparse']) expect(tokenizer).not.toContain(untouched);
+    expect(affected('libs/domain/src/index.ts')).toEqual(expect.arrayContaining(['domain', 'bot', 'ml-api', 'testing']));
+  }, 120_000);
 });
