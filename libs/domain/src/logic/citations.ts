@@ -1,14 +1,14 @@
 import type { Citation, Source } from '../model/answer';
 import { formatPages } from './prompt';
 
-/** `[Source 1]`, `[Source 1, 2]`, `[Sources 1-3]`, `[Source 2 and 4]`, `[source 1; source 3]`. */
+/** `[Source 1]`, `[Source 1, 2]`, `[Sources 1-3]`, `[Source 2 and 4]`, `[source 1; source 3]`, `[Sources: 1, 2]`, `[Source #2]`. */
 const MARKER = /\[\s*sources?\s*([^\]]{1,80})\]/giu;
 
 /** The source numbers inside one marker's body, e.g. "1, 3-5" -> [1, 3, 4, 5] (ranges capped at `max`). */
 function parseNumbers(body: string, max: number): number[] {
   const out: number[] = [];
   for (const piece of body.split(/\s*(?:,|;|\band\b|\bund\b|\bи\b|&)\s*/iu)) {
-    const cleaned = piece.replace(/^sources?\s*/iu, '').trim();
+    const cleaned = piece.replace(/^sources?\s*/iu, '').replace(/^[:#№\s]+/u, '').trim();
     const range = /^(\d+)\s*[-–—]\s*(\d+)$/u.exec(cleaned);
     if (range) {
       const from = Number(range[1]);

@@ -75,6 +75,7 @@ describe('extractCitations', () => {
     expect(extractCitations('[Source 4 and 1]', sources).map((c) => c.n)).toEqual([4, 1]);
     expect(extractCitations('[Source 2; Source 1]', sources).map((c) => c.n)).toEqual([2, 1]);
     expect(extractCitations('[Sources 1–2]', sources).map((c) => c.n)).toEqual([1, 2]);
+    expect(extractCitations('[Sources: 3, 1] [Source #2]', sources).map((c) => c.n)).toEqual([3, 1, 2]);
   });
 
   it('drops numbers with no source and ignores other brackets', () => {
