@@ -63,6 +63,8 @@ describe('splitMessage', () => {
     expect(sentence.map((p) => p.text)).toEqual(['aaaa bbbb. ', 'cccc dddd eeee']);
     const word = splitMessage('aaaa bbbb cccc dddd eeee', { limit: 12 });
     expect(word.map((p) => p.text)).toEqual(['aaaa bbbb ', 'cccc dddd ', 'eeee']);
+    const cjk = splitMessage('東京は大きい。大阪も大きいです', { limit: 10 });
+    expect(cjk.map((p) => p.text)).toEqual(['東京は大きい。', '大阪も大きいです']);
     const hard = splitMessage('abcdefghij', { limit: 4 });
     expect(hard.map((p) => p.text)).toEqual(['abcd', 'efgh', 'ij']);
   });

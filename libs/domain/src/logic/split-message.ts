@@ -27,8 +27,11 @@ export interface SplitOptions<E extends EntityLike> {
 
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 
-/** Preferred cut points, best first: after a blank line, a line break, a sentence end, any whitespace. */
-const BOUNDARIES: readonly RegExp[] = [/\n[^\S\n]*\n\s*/gu, /\n\s*/gu, /[.!?…。！？]["')\]»”]*\s+/gu, /\s+/gu];
+/**
+ * Preferred cut points, best first: after a blank line, a line break, a sentence end (CJK full
+ * stops need no space after them), any whitespace.
+ */
+const BOUNDARIES: readonly RegExp[] = [/\n[^\S\n]*\n\s*/gu, /\n\s*/gu, /[.!?…。！？]["')\]»”]*\s+|[。！？]/gu, /\s+/gu];
 
 /**
  * Splits `text` into parts of at most `limit` UTF-16 code units, on a paragraph, then a sentence,
