@@ -36,13 +36,13 @@ export function formatLabel(label: SourceLabel): string {
   return `${label.n}: ${label.fileName}${label.pages ? `, ${label.pages}` : ''}`;
 }
 
-/** `[Source 1]`, `[Source 1, 2]`, `[Sources 1-3]`, `[Source 2 and 4]`, `[source 1; source 3]` (the forms the domain's extractCitations reads). */
-const MARKER = /\[\s*sources?\s*(\d+(?:\s*(?:,|;|and|&|[-–—])\s*(?:sources?\s*)?\d+)*)\s*\]/giu;
+/** `[Source 1]`, `[Source 1, 2]`, `[Sources 1-3]`, `[Source 2 and 4]`, `[source 1; source 3]`, `[Sources: 1, 2]`, `[Source #2]` (the forms the domain's extractCitations reads). */
+const MARKER = /\[\s*sources?\s*:?\s*#?(\d+(?:\s*(?:,|;|and|&|[-–—])\s*(?:sources?\s*)?#?\d+)*)\s*\]/giu;
 
 function numbersIn(list: string): number[] {
   const out: number[] = [];
   for (const piece of list.split(/\s*(?:,|;|\band\b|&)\s*/iu)) {
-    const cleaned = piece.replace(/^sources?\s*/iu, '').trim();
+    const cleaned = piece.replace(/^sources?\s*/iu, '').replace(/^#/u, '').trim();
     const range = /^(\d+)\s*[-–—]\s*(\d+)$/u.exec(cleaned);
     if (range) for (let n = Number(range[1]); n <= Math.min(Number(range[2]), Number(range[1]) + 20); n++) out.push(n);
     else if (/^\d+$/u.test(cleaned)) out.push(Number(cleaned));
