@@ -1,0 +1,113 @@
+import { FakeClock, FakeGenerator } from '@docrag/testing';
+import { OwnerId } from '@docrag/domain';
+import { describe, expect, it } from 'vitest';
+import { makeSource } from '../../test/support/fixtures';
+import { chatKeyOf, createAccessPolicy, groupQuestion, isAllowed, ownerOf, stripMention } from './access';
+import { createMemoryCounters, ratelimiterStore } from './counters';
+import { createInFlight } from './in-flight';
+import { packBatches, summarizeParents } from './summarize';
+import { createUsageTracker } from './usage';
+
+describe('access', () => {
+  const policy = createAccessPolicy({ allowAll: false, allowedUserIds: [1], allowedChatIds: [-10], adminUserIds: [9] });
+
+  it('allows listed users, admins and anyone in a listed chat', () => {
+    expect(isAllowed(policy, 1, 1)).toBe(true);
+    expect(isAllowed(policy, 9, 9)).toBe(true);
+    expect(isAllowed(policy, 5, -10)).toBe(true);
+    expect(isAllowed(policy, 5, 5)).toBe(false);
+    expect(isAllowed(createAccessPolicy({ allowAll: true, allowedUserIds: [], allowedChatIds: [], adminUserIds: [] }), 5, 5)).toBe(true);
+  });
+
+  it('gives documents to the user in private and to the group in groups', () => {
+    expect(ownerOf({ id: 5, type: 'private' }, 5)).toBe(OwnerId.user(5));
+    expect(ownerOf({ id: -10, type: 'supergroup' }, 5)).toBe(OwnerId.chat(-10));
+    expect(chatKeyOf({ id: -10, type: 'group' }, 5)).toBe('-10:5');
+  });
+
+  it.each([
+    ['mention', 'hello all', false, undefined],
+    ['mention', '@DocBot, what is X?', false, 'what is X?'],
+    ['mention', 'follow-up', true, 'follow-up'],
+    ['reply', '@docbot what?', false, 'what?'],
+    ['reply', 'plain', false, undefined],
+    ['keyword', 'hey docs: what is X?', false, 'hey docs: what is X?'],
+    ['keyword', 'mydocs are here', false, undefined],
+    ['open', 'anything', false, 'anything'],
+  ] as const)('GROUP_POLICY=%s: %j -> %j', (policyName, text, repliesToBot, expected) => {
+    const mentions = [...text.matchAll(/@\w+/g)].map((m) => m[0]);
+    expect(groupQuestion(policyName, { text, mentions, repliesToBot }, { username: 'docbot', keywords: ['docs'] })).toBe(expected);
+  });
+
+  it('strips @botname anywhere', () => {
+    expect(stripMention('what @docbot is this', 'docbot')).toBe('what is this');
+  });
+});
+
+describe('counters, usage and in-flight answers', () => {
+  it('counts with expiry and claims once', async () => {
+    const clock = new FakeClock(0);
+    const c = createMemoryCounters(clock);
+    expect(await c.increment('a', 2, 100)).toBe(2);
+    expect(await c.increment('a', 3, 100)).toBe(5);
+    expect(await c.claim('u1', 100)).toBe(true);
+    expect(await c.claim('u1', 100)).toBe(false);
+    clock.advance(101);
+    expect(await c.get('a')).toBe(0);
+    expect(await c.claim('u1', 100)).toBe(true);
+    const store = ratelimiterStore(c, 1000);
+    expect(await store.incr('7')).toBe(1);
+    expect(await store.incr('7')).toBe(2);
+  });
+
+  it('enforces the daily budget per UTC day and lists usage for admins', async () => {
+    const clock = new FakeClock(Date.UTC(2026, 0, 1, 23, 0));
+    const usage = createUsageTracker(createMemoryCounters(clock), { dailyTokenLimit: 100, clock });
+    await usage.record(1, 'tokens', 100);
+    await usage.record(2, 'questions', 1);
+    await expect(usage.assertWithinBudget(1)).rejects.toMatchObject({ detail: { code: 'budget_exceeded', used: 100, limit: 100 } });
+    await expect(usage.assertWithinBudget(2)).resolves.toBeUndefined();
+    expect((await usage.all()).map((u) => u.userId)).toEqual([1, 2]);
+    clock.advance(2 * 60 * 60 * 1000); // next UTC day
+    await expect(usage.assertWithinBudget(1)).resolves.toBeUndefined();
+  });
+
+  it('runs one job per user and cancels it', async () => {
+    const inFlight = createInFlight();
+    const a = inFlight.begin(1, 'answer')!;
+    expect(inFlight.begin(1, 'answer')).toBeUndefined();
+    expect(inFlight.cancel(1)).toBe('answer');
+    expect(a.signal.aborted).toBe(true);
+    expect(inFlight.cancel(1)).toBeUndefined();
+    const b = inFlight.begin(2, 'summary')!;
+    const drained = inFlight.drain(1000);
+    inFlight.end(2, b);
+    await expect(drained).resolves.toBe(true);
+  });
+});
+
+describe('summarize', () => {
+  const parents = Array.from({ length: 6 }, (_, i) => ({ ...makeSource(i + 1, 'book.epub').parent, tokenCount: 400 }));
+
+  it('packs parents into batches under the token budget', () => {
+    expect(packBatches(parents, 1000).map((b) => b.length)).toEqual([2, 2, 2]);
+    expect(packBatches(parents, 100).map((b) => b.length)).toEqual([1, 1, 1, 1, 1, 1]);
+  });
+
+  it('maps each batch and reduces the partial summaries', async () => {
+    const generator = new FakeGenerator({ script: (req) => [`summary of ${req.messages[1]!.content.length} chars`] });
+    const progress: string[] = [];
+    const result = await summarizeParents(generator, 'book.epub', parents, { batchTokens: 1000, maxTokens: 100, onProgress: (d, t) => progress.push(`${d}/${t}`) });
+    expect(generator.requests).toHaveLength(4);
+    expect(generator.requests[3]!.messages[0]!.content).toMatch(/combine partial summaries/);
+    expect(result.text).toMatch(/^summary of/);
+    expect(result.calls).toBe(4);
+    expect(progress.at(-1)).toBe('4/4');
+  });
+
+  it('labels an extractive summary when no LLM is configured', async () => {
+    const result = await summarizeParents(new FakeGenerator({ kind: 'extractive' }), 'book.epub', parents, { batchTokens: 1000, maxTokens: 100 });
+    expect(result.extractive).toBe(true);
+    expect(result.text).toContain('Passage 1 of book.epub.');
+  });
+});
