@@ -8,6 +8,7 @@ import { createKeyedQueue, createTaskTracker } from './tasks';
 import { createDedupeMiddleware, createDetachMiddleware, createWebhookHandler } from './webhook';
 import { adaptiveEditInterval, createThrottledUpdater } from '../streaming/throttle';
 import { silentLogger } from '../deps';
+import { createMemoryCounters } from '../services/counters';
 
 describe('polling start-up', () => {
   it('keeps only the last message of each chat', () => {
@@ -65,15 +66,10 @@ describe('webhook', () => {
   it('401 without the secret, 200 at once with it, and a redelivered update is handled once', async () => {
     const answer = scriptedAnswerQuestion({ sources, chunks: ['slow', ' answer [Source 1]'], delayMs: 300 });
     const tasks = createTaskTracker();
-    let bot!: ReturnType<typeof makeTestBot>;
-    bot = makeTestBot({
+    const counters = createMemoryCounters();
+    const bot = makeTestBot({
       answerQuestion: answer.fn,
-      deps: {
-        prelude: [
-          (ctx, next) => createDedupeMiddleware(bot.deps.counters, silentLogger)(ctx, next),
-          createDetachMiddleware(tasks, () => undefined),
-        ],
-      },
+      deps: { counters, prelude: [createDedupeMiddleware(counters, silentLogger), createDetachMiddleware(tasks, () => undefined)] },
     });
     const handle = createWebhookHandler(bot.bot, 'sekret');
     const update = textUpdate('question?');
