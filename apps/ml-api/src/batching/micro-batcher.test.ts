@@ -132,6 +132,29 @@ describe('MicroBatcher', () => {
     await expect(batcher.submit(['c'])).resolves.toEqual(['c']);
   });
 
+  it('runs up to maxConcurrentBatches batches at once', async () => {
+    let running = 0;
+    let most = 0;
+    const batcher = new MicroBatcher<string, string>({
+      maxBatchSize: 1,
+      maxBatchTokens: 100,
+      maxWaitMs: 0,
+      maxConcurrentBatches: 2,
+      maxQueueItems: 10,
+      tokensOf: (s) => s.length,
+      run: async (inputs) => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 20));
+        running -= 1;
+        return [...inputs];
+      },
+    });
+    await Promise.all(['a', 'b', 'c', 'd'].map((x) => batcher.submit([x])));
+    expect(most).toBe(2);
+    await batcher.idle();
+  });
+
   it('reports queue wait, batch size and tokens, and depth', async () => {
     const events: string[] = [];
     const { batcher } = make({

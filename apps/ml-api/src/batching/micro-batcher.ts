@@ -3,8 +3,9 @@
  * batch size, a token budget (batch x padded length) and a maximum wait, as in the Python service
  * (embed 32 / 10 ms, rerank 16 / 20 ms) and Hugging Face TEI.
  *
- * - One batch runs at a time per model: onnxruntime already spreads one run over all cores, so
- *   two concurrent runs only contend.
+ * - By default one batch runs at a time per model: onnxruntime already spreads one run over all
+ *   cores. `maxConcurrentBatches` > 1 lets the next batch start while one runs, which overlaps
+ *   the JavaScript around a run (padding, pooling) with the next run's compute.
  * - Items of a batch are sorted by length and cut into sub-batches that fit the token budget, so
  *   short texts are not padded to a long one and the largest tensor (hence the arena onnxruntime
  *   keeps for the life of the process) is bounded by the budget.
@@ -26,6 +27,8 @@ export interface MicroBatcherOptions<I, O> {
   /** Cap on `items x longest item` per executed batch. */
   readonly maxBatchTokens: number;
   readonly maxWaitMs: number;
+  /** Batches that may run at once (default 1). */
+  readonly maxConcurrentBatches?: number;
   /** Items that may wait; beyond it `submit` throws `QueueFullError`. */
   readonly maxQueueItems: number;
   /** Items older than this when their batch forms fail with `QueueTimeoutError` (0 = never). */
@@ -73,7 +76,7 @@ interface QueuedItem<I, O> {
 
 export class MicroBatcher<I, O> {
   private queue: QueuedItem<I, O>[] = [];
-  private running = false;
+  private inFlight = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private idleWaiters: (() => void)[] = [];
   private readonly now: () => number;
@@ -123,12 +126,12 @@ export class MicroBatcher<I, O> {
 
   /** Resolves when the queue is empty and no batch runs (graceful shutdown). */
   idle(): Promise<void> {
-    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private schedule(): void {
-    if (this.running || this.queue.length === 0) return;
+    if (this.inFlight >= (this.options.maxConcurrentBatches ?? 1) || this.queue.length === 0) return;
     const oldest = this.queue[0];
     const due = (oldest?.enqueuedAt ?? 0) + this.options.maxWaitMs - this.now();
     if (this.queue.length >= this.options.maxBatchSize || due <= 0) {
@@ -149,7 +152,7 @@ export class MicroBatcher<I, O> {
 
   /** Takes up to maxBatchSize live items, sorts them by length and runs them in budgeted sub-batches. */
   private async runWindow(): Promise<void> {
-    this.running = true;
+    this.inFlight += 1;
     try {
       const window: QueuedItem<I, O>[] = [];
       const timeout = this.options.queueTimeoutMs ?? 0;
@@ -171,8 +174,8 @@ export class MicroBatcher<I, O> {
         if (live.length > 0) await this.runBatch(live);
       }
     } finally {
-      this.running = false;
-      if (this.queue.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      this.inFlight -= 1;
+      if (this.inFlight === 0 && this.queue.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
       this.schedule();
     }
   }

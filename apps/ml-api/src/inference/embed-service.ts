@@ -7,6 +7,7 @@ export interface BatchSettings {
   readonly maxBatchSize: number;
   readonly maxBatchTokens: number;
   readonly maxWaitMs: number;
+  readonly maxConcurrentBatches?: number;
   readonly maxQueueItems: number;
   readonly queueTimeoutMs: number;
   readonly retryAfterSeconds: number;

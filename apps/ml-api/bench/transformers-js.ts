@@ -1,0 +1,65 @@
+/**
+ * The in-process baseline: @huggingface/transformers feature-extraction (mean pooling, normalised)
+ * on the same model folder, with remote models off. Callers are concurrent like HTTP clients,
+ * each embedding one text per call, which is how a bot would use it in-process.
+ */
+import { env, pipeline } from '@huggingface/transformers';
+import path from 'node:path';
+import { loadEmbeddingModel } from '@docrag/onnx';
+import { percentile, type LoadResult } from './load';
+
+export interface TransformersJsBaseline {
+  /** Largest difference between its vectors and the ml-api adapter's on the same texts. */
+  readonly maxAbsDiff: number;
+  run(clients: number, durationMs: number): Promise<LoadResult>;
+  dispose(): Promise<void>;
+}
+
+export async function loadTransformersJs(modelDir: string, texts: readonly string[]): Promise<TransformersJsBaseline> {
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = path.dirname(modelDir);
+  const extractor = await pipeline('feature-extraction', path.basename(modelDir), { dtype: 'fp32', device: 'cpu' });
+  const embed = async (text: string) => Array.from((await extractor(text, { pooling: 'mean', normalize: true })).data as Float32Array);
+
+  // Same file, same maths: the vectors must agree with our adapter's.
+  const ours = await loadEmbeddingModel({ name: 'check', dir: modelDir }, { device: 'cpu', intraOpThreads: 0, interOpThreads: 0, graphOptimizationLevel: 'all', maxLength: 256, pooling: 'mean' });
+  let maxAbsDiff = 0;
+  for (const text of texts.slice(0, 8)) {
+    const [a, b] = [await embed(text), (await ours.embedBatch([ours.tokenize(text)]))[0] ?? []];
+    a.forEach((v, i) => (maxAbsDiff = Math.max(maxAbsDiff, Math.abs(v - (b[i] ?? 0)))));
+  }
+  await ours.release();
+  for (let i = 0; i < 20; i++) await embed(texts[i % texts.length] ?? 'warm up');
+
+  let counter = 0;
+  return {
+    maxAbsDiff,
+    async run(clients, durationMs) {
+      const latencies: number[] = [];
+      const start = performance.now();
+      const end = start + durationMs;
+      await Promise.all(
+        Array.from({ length: clients }, async () => {
+          while (performance.now() < end) {
+            const t0 = performance.now();
+            await embed(texts[counter++ % texts.length] ?? '');
+            latencies.push(performance.now() - t0);
+          }
+        }),
+      );
+      const secondsTaken = (performance.now() - start) / 1000;
+      latencies.sort((a, b) => a - b);
+      return {
+        clients,
+        requests: latencies.length,
+        errors: 0,
+        seconds: secondsTaken,
+        throughput: latencies.length / secondsTaken,
+        p50Ms: percentile(latencies, 50),
+        p95Ms: percentile(latencies, 95),
+      };
+    },
+    dispose: () => extractor.dispose(),
+  };
+}
