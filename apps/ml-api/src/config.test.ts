@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, configSchema, loadConfig, modelDirs, secretKeys } from './config';
 
@@ -41,5 +43,18 @@ describe('loadConfig', () => {
       expect(schema.description, key).toBeTruthy();
     }
     expect(secretKeys).toContain('ML_API_KEY');
+  });
+});
+
+describe('docs/ml-api.md', () => {
+  it('documents every variable with its default', () => {
+    const docs = readFileSync(path.resolve(import.meta.dirname, '../../../docs/ml-api.md'), 'utf8');
+    const defaults = loadConfig({}) as Record<string, unknown>;
+    for (const key of Object.keys(configSchema.shape)) {
+      const line = docs.split('\n').find((l) => l.startsWith(`| \`${key}\` |`));
+      expect(line, `${key} missing from the configuration table`).toBeDefined();
+      const value = defaults[key];
+      expect(line, key).toContain(value === undefined ? '(unset)' : `\`${String(value)}\``);
+    }
   });
 });
