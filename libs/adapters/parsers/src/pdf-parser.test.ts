@@ -63,6 +63,38 @@ describe('PdfParser', () => {
   });
 });
 
+describe('page furniture', () => {
+  it('drops running headers and page numbers but keeps the body and in-text numbers', async () => {
+    const topics = ['revenue grew', 'costs fell', 'staff numbers rose', 'the outlook is stable'];
+    const pages = topics.map((topic, i) => ({
+      lines: [
+        { text: 'ACME Corp Annual Report 2024', size: 9 },
+        { text: `In this section ${topic}.`, gapBefore: 20 },
+        { text: 'The figure for the year was' },
+        { text: String(40 + i) },
+        { text: 'according to the auditors,' },
+        { text: `who signed in ${['March', 'April', 'May', 'June'][i]}.` },
+        { text: `Page ${i + 1} of 4`, size: 9, gapBefore: 400 },
+      ],
+    }));
+    const doc = await parser.parse(buildPdf(pages));
+    expect(doc.blocks.map((b) => b.text)).toEqual(
+      topics.map((topic, i) => `In this section ${topic}. The figure for the year was ${40 + i} according to the auditors, who signed in ${['March', 'April', 'May', 'June'][i]}.`),
+    );
+  });
+
+  it('turns table-of-contents dot leaders into an ellipsis and never into headings', async () => {
+    const doc = await parser.parse(
+      buildPdf([{ lines: [{ text: 'Contents', size: 18 }, { text: '1 Introduction . . . . . . . . 3', size: 14, gapBefore: 10 }, { text: 'Body text here.', gapBefore: 10 }] }]),
+    );
+    expect(doc.blocks).toEqual([
+      { kind: 'heading', level: 1, text: 'Contents', page: 1 },
+      { kind: 'paragraph', text: '1 Introduction … 3', page: 1 },
+      { kind: 'paragraph', text: 'Body text here.', page: 1 },
+    ]);
+  });
+});
+
 describe('joinLines', () => {
   it('undoes end-of-line hyphenation only before a lowercase continuation', () => {
     expect(joinLines(['exam-', 'ple'])).toBe('example');

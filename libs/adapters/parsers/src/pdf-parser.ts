@@ -110,7 +110,7 @@ export class PdfParser implements DocumentParser {
       }
       const info = (await doc.getMetadata().catch(() => undefined))?.info as { Title?: unknown } | undefined;
       const title = typeof info?.Title === 'string' ? info.Title : undefined;
-      return finishDocument('pdf', toBlocks(lines), { pageCount: doc.numPages, ...(title && normalizeInline(title) ? { title } : {}) });
+      return finishDocument('pdf', toBlocks(dropPageFurniture(lines, doc.numPages)), { pageCount: doc.numPages, ...(title && normalizeInline(title) ? { title } : {}) });
     } catch (error) {
       throw mapPdfError(error);
     } finally {
@@ -129,6 +129,44 @@ function mapPdfError(error: unknown): RagError {
 export function hasEofMarker(bytes: Uint8Array): boolean {
   const tail = new TextDecoder('latin1').decode(bytes.subarray(Math.max(0, bytes.length - EOF_WINDOW)));
   return tail.includes('%%EOF');
+}
+
+/** A table-of-contents entry: dot leaders, usually followed by a page number. */
+const DOT_LEADER = /(?:\s?\.){4,}/g;
+const HAS_DOT_LEADER = /(?:\s?\.){4,}/;
+const PAGE_NUMBER = /^\s*(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:of|\/)\s*\d{1,4})?\s*$/i;
+
+/**
+ * Drops what repeats on every page rather than saying anything: page numbers, and running
+ * headers/footers (the same text, digits aside, at the same height on at least 3 pages and 20 % of
+ * them). Only the two top-most and two bottom-most lines of a page are
+ * candidates, so a number or a repeated phrase inside the body is kept. Left in, they would be
+ * glued into paragraphs and pollute every chunk of the document.
+ */
+export function dropPageFurniture<T extends { text: string; y: number; page: number }>(lines: readonly T[], pageCount: number): T[] {
+  const heightsByPage = new Map<number, number[]>();
+  for (const line of lines) heightsByPage.set(line.page, [...(heightsByPage.get(line.page) ?? []), line.y]);
+  const edgeHeights = new Map<number, Set<number>>();
+  for (const [page, heights] of heightsByPage) {
+    const distinct = [...new Set(heights)].sort((a, b) => b - a);
+    edgeHeights.set(page, new Set([...distinct.slice(0, 2), ...distinct.slice(-2)]));
+  }
+  const atEdge = (line: T): boolean => edgeHeights.get(line.page)?.has(line.y) ?? false;
+  const key = (line: T): string => `${Math.round(line.y)}|${line.text.trim().replace(/\d+/g, '#').toLowerCase()}`;
+  const pagesByKey = new Map<string, Set<number>>();
+  for (const line of lines) {
+    if (!atEdge(line)) continue;
+    const k = key(line);
+    pagesByKey.set(k, (pagesByKey.get(k) ?? new Set<number>()).add(line.page));
+  }
+  // 20 %: books alternate headers (title on even pages, chapter on odd ones) and chapter headers
+  // change every few pages; 3 pages minimum keeps short documents' repeated phrases.
+  const threshold = Math.max(3, Math.ceil(pageCount * 0.2));
+  return lines.filter((line) => {
+    if (!atEdge(line)) return true;
+    if (PAGE_NUMBER.test(line.text)) return false;
+    return pageCount < 3 || (pagesByKey.get(key(line))?.size ?? 0) < threshold;
+  });
 }
 
 /** Groups text items into lines by baseline (pdfjs marks explicit line ends with `hasEOL`). */
@@ -161,7 +199,11 @@ function toLines(items: readonly TextItem[], page: number): Line[] {
 function toBlocks(lines: readonly Line[]): ReturnType<BlockBuilder['toArray']> {
   const body = bodySize(lines);
   const isHeading = (line: Line): boolean =>
-    body > 0 && line.size >= body * HEADING_SIZE_RATIO && line.text.trim().length <= HEADING_MAX_CHARS && /\p{L}/u.test(line.text);
+    body > 0 &&
+    line.size >= body * HEADING_SIZE_RATIO &&
+    line.text.trim().length <= HEADING_MAX_CHARS &&
+    /\p{L}/u.test(line.text) &&
+    !HAS_DOT_LEADER.test(line.text);
   const headingSizes = [...new Set(lines.filter(isHeading).map((l) => round(l.size)))].sort((a, b) => b - a);
   const levelOf = (size: number): number => Math.min(6, headingSizes.indexOf(round(size)) + 1);
 
@@ -170,7 +212,7 @@ function toBlocks(lines: readonly Line[]): ReturnType<BlockBuilder['toArray']> {
   let heading: Line[] = [];
   const flushParagraph = (): void => {
     const first = paragraph[0];
-    if (first) blocks.paragraph(joinLines(paragraph.map((l) => l.text)), first.page);
+    if (first) blocks.paragraph(joinLines(paragraph.map((l) => l.text)).replace(DOT_LEADER, ' … '), first.page);
     paragraph = [];
   };
   const flushHeading = (): void => {
