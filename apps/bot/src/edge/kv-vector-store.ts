@@ -6,6 +6,7 @@
  * QDRANT_URL. Imports no Node module.
  */
 import type {
+  ChildChunk,
   FileId,
   HybridQuery,
   IndexedChunk,
@@ -28,6 +29,31 @@ interface Meta {
   readonly dimension?: number;
 }
 
+/**
+ * Vectors are stored apart from the chunk text, as typed arrays: a query reads (and deserialises)
+ * only the vectors of every chunk, and the text of the few it returns. Typed arrays go through
+ * KV's V8 serialisation as raw bytes instead of one JS number at a time.
+ */
+interface PackedVectors {
+  readonly i: Uint32Array;
+  readonly w: Float32Array;
+  readonly d?: Float32Array;
+}
+
+function pack(embedding: IndexedChunk['embedding']): PackedVectors {
+  return {
+    i: Uint32Array.from(embedding.sparse.indices),
+    w: Float32Array.from(embedding.sparse.values),
+    ...(embedding.dense ? { d: Float32Array.from(embedding.dense) } : {}),
+  };
+}
+
+interface Candidate {
+  readonly fileId: string;
+  readonly chunkId: string;
+  readonly vectors: PackedVectors;
+}
+
 /** Where a parent lives: its id is `<fileId>#p<n>` (domain/model/ids.ts). */
 function fileOfParent(id: ParentId): string {
   const hash = id.lastIndexOf('#');
@@ -38,18 +64,21 @@ function bm25Idf(documents: number, containing: number): number {
   return Math.log(1 + (documents - containing + 0.5) / (containing + 0.5));
 }
 
-function cosine(a: readonly number[], b: readonly number[]): number {
+function cosine(query: Float32Array, queryNorm: number, doc: Float32Array): number {
   let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] ?? 0;
-    const y = b[i] ?? 0;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
+  let norm = 0;
+  const n = Math.min(query.length, doc.length);
+  for (let i = 0; i < n; i++) {
+    const y = doc[i] as number;
+    dot += (query[i] as number) * y;
+    norm += y * y;
   }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+  return queryNorm === 0 || norm === 0 ? 0 : dot / Math.sqrt(queryNorm * norm);
+}
+
+/** Keeps the best `limit` hits (a full sort of every chunk would cost more than the scoring). */
+function topK<T extends { score: number }>(hits: T[], limit: number): T[] {
+  return hits.sort((a, b) => b.score - a.score).slice(0, limit);
 }
 
 export class KvVectorStore implements VectorStore {
@@ -77,10 +106,11 @@ export class KvVectorStore implements VectorStore {
   }
 
   async upsert(batch: { chunks: readonly IndexedChunk[]; parents: readonly ParentChunk[] }, signal?: AbortSignal): Promise<void> {
-    const writes: Array<[KvKey, unknown]> = [
-      ...batch.parents.map((p): [KvKey, unknown] => [this.key('parent', p.ownerId, p.fileId, p.id), p]),
-      ...batch.chunks.map((c): [KvKey, unknown] => [this.key('chunk', c.chunk.ownerId, c.chunk.fileId, c.chunk.id), c]),
-    ];
+    const writes: Array<[KvKey, unknown]> = [...batch.parents.map((p): [KvKey, unknown] => [this.key('parent', p.ownerId, p.fileId, p.id), p])];
+    for (const { chunk, embedding } of batch.chunks) {
+      writes.push([this.key('chunk', chunk.ownerId, chunk.fileId, chunk.id), chunk]);
+      writes.push([this.key('vec', chunk.ownerId, chunk.fileId, chunk.id), pack(embedding)]);
+    }
     for (let i = 0; i < writes.length; i += WRITE_BATCH) {
       if (signal?.aborted) throw new RagError({ code: 'cancelled' });
       const op = this.kv.atomic();
@@ -90,53 +120,59 @@ export class KvVectorStore implements VectorStore {
     }
   }
 
-  private async *chunks(ownerId: OwnerId, fileId?: FileId): AsyncIterable<IndexedChunk> {
-    const prefix = fileId === undefined ? this.key('chunk', ownerId) : this.key('chunk', ownerId, fileId);
-    for await (const entry of this.kv.list<IndexedChunk>({ prefix })) yield entry.value;
-  }
-
   async query(query: HybridQuery): Promise<ScoredChunk[]> {
     const limit = query.limit ?? 30;
     const files = query.fileIds ? new Set<string>(query.fileIds) : undefined;
-    const all: IndexedChunk[] = [];
-    for await (const item of this.chunks(query.ownerId)) {
+    const candidates: Candidate[] = [];
+    for await (const entry of this.kv.list<PackedVectors>({ prefix: this.key('vec', query.ownerId) })) {
       if (query.signal?.aborted) throw new RagError({ code: 'cancelled' });
-      if (!files || files.has(item.chunk.fileId)) all.push(item);
+      const fileId = String(entry.key[3]);
+      if (!files || files.has(fileId)) candidates.push({ fileId, chunkId: String(entry.key[4]), vectors: entry.value });
     }
-    if (all.length === 0) return [];
+    if (candidates.length === 0) return [];
 
-    const sparse = this.sparseRanking(all, query.sparse);
-    const lists = [sparse];
+    type Hit = { readonly candidate: Candidate; readonly score: number };
+    const lists: Hit[][] = [this.sparseRanking(candidates, query.sparse, limit)];
     if (query.dense) {
-      const dense = query.dense;
-      lists.push(
-        all
-          .filter((c) => c.embedding.dense !== undefined)
-          .map((c) => ({ chunk: c.chunk, score: cosine(dense, c.embedding.dense ?? []) }))
-          .sort((a, b) => b.score - a.score)
-          .slice(0, limit),
-      );
+      const q = Float32Array.from(query.dense);
+      const qNorm = q.reduce((sum, v) => sum + v * v, 0);
+      const dense: Hit[] = [];
+      for (const candidate of candidates) {
+        if (candidate.vectors.d) dense.push({ candidate, score: cosine(q, qNorm, candidate.vectors.d) });
+      }
+      lists.push(topK(dense, limit));
     }
-    return reciprocalRankFusion(lists, { key: (hit) => hit.chunk.id, limit }).map((f) => ({ chunk: f.item.chunk, score: f.score }));
+    const fused = reciprocalRankFusion(lists, { key: (hit) => hit.candidate.chunkId, limit });
+    const chunks = await Promise.all(
+      fused.map(({ item }) => this.kv.get<ChildChunk>(this.key('chunk', query.ownerId, item.candidate.fileId, item.candidate.chunkId))),
+    );
+    const out: ScoredChunk[] = [];
+    fused.forEach((f, i) => {
+      const chunk = chunks[i]?.value;
+      if (chunk) out.push({ chunk, score: f.score });
+    });
+    return out;
   }
 
-  private sparseRanking(all: readonly IndexedChunk[], query: SparseVector): ScoredChunk[] {
+  private sparseRanking(candidates: readonly Candidate[], query: SparseVector, limit: number): Array<{ candidate: Candidate; score: number }> {
     const wanted = new Map<number, number>();
     query.indices.forEach((id, i) => wanted.set(id, query.values[i] ?? 0));
     const df = new Map<number, number>();
-    for (const item of all) for (const id of item.embedding.sparse.indices) if (wanted.has(id)) df.set(id, (df.get(id) ?? 0) + 1);
-    const hits: ScoredChunk[] = [];
-    for (const item of all) {
-      const { indices, values } = item.embedding.sparse;
+    for (const { vectors } of candidates) for (const id of vectors.i) if (wanted.has(id)) df.set(id, (df.get(id) ?? 0) + 1);
+    const idf = new Map([...df].map(([id, count]) => [id, bm25Idf(candidates.length, count)]));
+    const hits: Array<{ candidate: Candidate; score: number }> = [];
+    for (const candidate of candidates) {
+      const { i: indices, w: values } = candidate.vectors;
       let score = 0;
-      for (let i = 0; i < indices.length; i++) {
-        const id = indices[i] ?? -1;
+      for (let k = 0; k < indices.length; k++) {
+        const id = indices[k] as number;
         const q = wanted.get(id);
-        if (q !== undefined) score += q * (values[i] ?? 0) * bm25Idf(all.length, df.get(id) ?? 0);
+        if (q !== undefined) score += q * (values[k] as number) * (idf.get(id) ?? 0);
       }
-      if (score > 0) hits.push({ chunk: item.chunk, score });
+      if (score > 0) hits.push({ candidate, score });
     }
-    return hits.sort((a, b) => b.score - a.score || (a.chunk.id < b.chunk.id ? -1 : 1));
+    // Ties broken by chunk id so results are deterministic.
+    return hits.sort((a, b) => b.score - a.score || (a.candidate.chunkId < b.candidate.chunkId ? -1 : 1)).slice(0, limit);
   }
 
   async getParents(ownerId: OwnerId, ids: readonly ParentId[]): Promise<ParentChunk[]> {
@@ -161,6 +197,7 @@ export class KvVectorStore implements VectorStore {
       keys.push(entry.key);
       chunks++;
     }
+    for await (const entry of this.kv.list({ prefix: this.key('vec', ownerId, fileId) })) keys.push(entry.key);
     for await (const entry of this.kv.list({ prefix: this.key('parent', ownerId, fileId) })) keys.push(entry.key);
     for (let i = 0; i < keys.length; i += WRITE_BATCH) {
       const op = this.kv.atomic();

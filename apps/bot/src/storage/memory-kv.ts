@@ -48,8 +48,9 @@ export function createMemoryKv(now: () => number = () => Date.now()): KvLike {
     },
     async *list<T>(selector: { prefix: KvKey }) {
       const head = encode(selector.prefix).slice(0, -1);
-      for (const [id, slot] of [...slots].sort(([a], [b]) => (a < b ? -1 : 1))) {
-        if (!id.startsWith(`${head},`) || !live(id)) continue;
+      const matching = [...slots].filter(([id]) => id.startsWith(`${head},`)).sort(([a], [b]) => (a < b ? -1 : 1));
+      for (const [id, slot] of matching) {
+        if (!live(id)) continue;
         yield { key: slot.key, value: structuredClone(slot.value) as T, versionstamp: slot.versionstamp };
       }
     },
