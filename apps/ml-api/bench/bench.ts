@@ -18,7 +18,9 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { loadEmbeddingModel } from '@docrag/onnx';
 import { createBm25SparseEncoder } from '@docrag/sparse';
-import { EmbedService, type BatchSettings } from '../src/inference/embed-service';
+import { loadConfig } from '../src/config';
+import { EmbedService } from '../src/inference/embed-service';
+import { batchSettings } from '../src/startup';
 import { percentile, runLoad, type LoadResult } from './load';
 import { startMlApi, type MlApiProcess } from './server-process';
 import { loadTransformersJs } from './transformers-js';
@@ -128,7 +130,8 @@ async function main(): Promise<void> {
   // The ml-api's inference path without HTTP (tokenise + micro-batcher + ONNX + pooling), dense only
   // like transformers.js feature-extraction.
   const engineModel = await loadEmbeddingModel({ name: 'engine', dir: embedDir ?? '' }, { device: 'cpu', intraOpThreads: 0, interOpThreads: 0, graphOptimizationLevel: 'all', maxLength: 256, pooling: 'mean' });
-  const settings: BatchSettings = { maxBatchSize: 32, maxBatchTokens: 8192, maxWaitMs: 10, maxQueueItems: 4096, queueTimeoutMs: 0, retryAfterSeconds: 1 };
+  // The server's defaults, so the in-process engine batches exactly like the batched server.
+  const settings = batchSettings(loadConfig({}), 'embed');
   const engineBatched = new EmbedService(engineModel, createBm25SparseEncoder(), settings);
   const engineSingle = new EmbedService(engineModel, createBm25SparseEncoder(), { ...settings, maxBatchSize: 1, maxWaitMs: 0 });
   const engineCall = (service: EmbedService) => (i: number) => service.embed([queries[i % queries.length] ?? ''], { isQuery: true, sparse: false });

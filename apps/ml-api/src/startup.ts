@@ -104,8 +104,8 @@ function hooksFor(task: 'embed' | 'rerank', metrics: MlApiMetrics | undefined): 
 export function batchSettings(config: Config, task: 'embed' | 'rerank'): BatchSettings {
   const common = { maxQueueItems: config.MAX_QUEUE_ITEMS, queueTimeoutMs: config.QUEUE_TIMEOUT_MS, retryAfterSeconds: config.RETRY_AFTER_SECONDS };
   return task === 'embed'
-    ? { ...common, maxBatchSize: config.EMBED_MAX_BATCH_SIZE, maxBatchTokens: config.EMBED_MAX_BATCH_TOKENS, maxWaitMs: config.EMBED_MAX_WAIT_MS, maxConcurrentBatches: config.EMBED_MAX_CONCURRENT_BATCHES }
-    : { ...common, maxBatchSize: config.RERANK_MAX_BATCH_SIZE, maxBatchTokens: config.RERANK_MAX_BATCH_TOKENS, maxWaitMs: config.RERANK_MAX_WAIT_MS, maxConcurrentBatches: config.RERANK_MAX_CONCURRENT_BATCHES };
+    ? { ...common, maxBatchSize: config.EMBED_MAX_BATCH_SIZE, maxBatchTokens: config.EMBED_MAX_BATCH_TOKENS, maxWaitMs: config.EMBED_MAX_WAIT_MS, maxConcurrentBatches: config.EMBED_MAX_CONCURRENT_BATCHES, maxPaddingFraction: config.EMBED_MAX_PADDING_FRACTION }
+    : { ...common, maxBatchSize: config.RERANK_MAX_BATCH_SIZE, maxBatchTokens: config.RERANK_MAX_BATCH_TOKENS, maxWaitMs: config.RERANK_MAX_WAIT_MS, maxConcurrentBatches: config.RERANK_MAX_CONCURRENT_BATCHES, maxPaddingFraction: config.RERANK_MAX_PADDING_FRACTION };
 }
 
 /** Wires loaded models into the services the routes use and marks the state ready. */

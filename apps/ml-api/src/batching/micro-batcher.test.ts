@@ -65,6 +65,14 @@ describe('MicroBatcher', () => {
     for (const batch of rec.batches) expect(batch.length * Math.max(...batch.map((s) => s.length))).toBeLessThanOrEqual(12);
   });
 
+  it('cuts a sorted batch where padding would pass maxPaddingFraction', async () => {
+    const { batcher, rec } = make({ maxBatchSize: 8, maxBatchTokens: 1000, maxPaddingFraction: 0.25 });
+    await batcher.submit(['aaaaaaaa', 'bb', 'cc', 'ddddddd']);
+    // [bb, cc] pad nothing; adding the 7-long item would pad 1 - 11/21 = 48% > 25%: cut.
+    // [ddddddd, aaaaaaaa] pads 1 - 15/16 = 6%.
+    expect(rec.batches).toEqual([['bb', 'cc'], ['ddddddd', 'aaaaaaaa']]);
+  });
+
   it('refuses a request that does not fit the queue, at once', async () => {
     const gate = deferred();
     const { batcher } = make({ maxQueueItems: 3, maxBatchSize: 1, maxWaitMs: 0 }, gate.promise);

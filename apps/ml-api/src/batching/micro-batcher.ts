@@ -26,6 +26,12 @@ export interface MicroBatcherOptions<I, O> {
   readonly maxBatchSize: number;
   /** Cap on `items x longest item` per executed batch. */
   readonly maxBatchTokens: number;
+  /**
+   * Largest share of a batch tensor that may be padding (0..1, default 1 = never split for it).
+   * Sorted items are cut where adding a longer one would pad past this share: on CPU each padded
+   * position costs as much as a real one, while another run costs little.
+   */
+  readonly maxPaddingFraction?: number;
   readonly maxWaitMs: number;
   /** Batches that may run at once (default 1). */
   readonly maxConcurrentBatches?: number;
@@ -181,15 +187,21 @@ export class MicroBatcher<I, O> {
   }
 
   private split(sorted: readonly QueuedItem<I, O>[]): QueuedItem<I, O>[][] {
+    const maxPadding = this.options.maxPaddingFraction ?? 1;
     const batches: QueuedItem<I, O>[][] = [];
     let current: QueuedItem<I, O>[] = [];
+    let realTokens = 0;
     for (const item of sorted) {
       // Sorted ascending, so the newest item is the longest: padded cost = count x its length.
-      if (current.length > 0 && (current.length + 1) * item.tokens > this.options.maxBatchTokens) {
+      const padded = (current.length + 1) * item.tokens;
+      const padding = 1 - (realTokens + item.tokens) / padded;
+      if (current.length > 0 && (padded > this.options.maxBatchTokens || padding > maxPadding)) {
         batches.push(current);
         current = [];
+        realTokens = 0;
       }
       current.push(item);
+      realTokens += item.tokens;
     }
     if (current.length > 0) batches.push(current);
     return batches;

@@ -8,6 +8,7 @@ export interface BatchSettings {
   readonly maxBatchTokens: number;
   readonly maxWaitMs: number;
   readonly maxConcurrentBatches?: number;
+  readonly maxPaddingFraction?: number;
   readonly maxQueueItems: number;
   readonly queueTimeoutMs: number;
   readonly retryAfterSeconds: number;
