@@ -60,8 +60,7 @@ export class DocxParser implements DocumentParser {
           firstHeading ??= block.text;
           blocks.heading(block.level, block.text);
         } else {
-          // mammoth ends each footnote with a "↑" back-link to its reference: navigation, not text.
-          blocks.paragraph(block.text.replace(/\s*↑\s*$/u, ''), undefined, { preserveLines: block.preformatted === true });
+          blocks.paragraph(block.text, undefined, { preserveLines: block.preformatted === true });
         }
       }
       const core = entries['docProps/core.xml'];

@@ -54,6 +54,13 @@ describe('EpubParser', () => {
     expect(texts.join(' ')).toContain('second');
   });
 
+  it('keeps footnote markers apart from words and drops footnote back-links', async () => {
+    const doc = await parser.parse(
+      buildEpub([{ id: 'c1', title: 'One', body: '<p>Lava is runny<a href="#fn1"><sup>1</sup></a>. Basalt<a epub:type="noteref" href="#fn2">2</a> too.</p><ol><li id="fn1"><p>It travels far.<a href="#fnref1">↩︎</a></p></li></ol>' }]),
+    );
+    expect(doc.blocks.slice(1).map((b) => b.text)).toEqual(['Lava is runny 1. Basalt 2 too.', 'It travels far.']);
+  });
+
   it('ignores font obfuscation in encryption.xml (text stays readable)', async () => {
     const files = epubFiles([{ id: 'c1', title: 'One', body: '<p>Readable.</p>' }]);
     files['META-INF/encryption.xml'] = strToU8(

@@ -15,10 +15,13 @@ const BLOCK = new Set([
   'section', 'summary', 'table', 'tbody', 'thead', 'tfoot', 'ul',
 ]);
 const HEADING = /^h([1-6])$/;
+const BACK_LINK = /\s*[↩↑]\uFE0E?\s*$/u;
 
 const parser = new XMLParser({
   preserveOrder: true,
-  ignoreAttributes: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  allowBooleanAttributes: true,
   removeNSPrefix: true,
   // Entities are decoded by us (decodeEntities knows the HTML set; the parser only the XML five).
   processEntities: false,
@@ -58,7 +61,9 @@ function treeToBlocks(tree: XmlNode[]): HtmlBlock[] {
   const out: HtmlBlock[] = [];
   let inline = '';
   const flush = (): void => {
-    if (inline.trim()) out.push({ kind: 'paragraph', text: inline });
+    // Footnotes end with a back-link arrow (pandoc "↩︎", mammoth "↑"): navigation, not text.
+    const text = inline.replace(BACK_LINK, '');
+    if (text.trim()) out.push({ kind: 'paragraph', text });
     inline = '';
   };
 
@@ -101,6 +106,9 @@ function treeToBlocks(tree: XmlNode[]): HtmlBlock[] {
         continue;
       }
       if (name === 'img') continue;
+      // A footnote marker (`runny<sup>1</sup>`, EPUB `<a epub:type="noteref">1</a>`) must not
+      // fuse with the word it follows.
+      if (name === 'sup' || (name === 'a' && isNoteRef(node[':@']))) inline += ' ';
       if (BLOCK.has(name)) {
         flush();
         walk(children);
@@ -113,6 +121,13 @@ function treeToBlocks(tree: XmlNode[]): HtmlBlock[] {
   walk(tree);
   flush();
   return out;
+}
+
+/** EPUB 3 `epub:type="noteref"`, DPUB-ARIA `role="doc-noteref"`, pandoc/mammoth classes. */
+function isNoteRef(attributes: unknown): boolean {
+  if (!attributes || typeof attributes !== 'object') return false;
+  const a = attributes as Record<string, unknown>;
+  return a['type'] === 'noteref' || a['role'] === 'doc-noteref' || /\b(footnote-ref|noteref)\b/.test(String(a['class'] ?? ''));
 }
 
 function tagOf(node: XmlNode): string | undefined {
