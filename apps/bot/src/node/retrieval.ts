@@ -25,12 +25,13 @@ import { createGenerator } from '@docrag/llm';
 import { MlApiEmbedder, MlApiReranker } from '@docrag/ml-client';
 import { traceEmbedder, traceGenerator, traceReranker, traceVectorStore, type BotMetrics } from '@docrag/observability';
 import { createDocumentParsers, parserLimitsFromMegabytes } from '@docrag/parsers';
+import { createQdrantVectorStore } from '@docrag/qdrant';
 import { createBm25SparseEncoder, createSparseEmbedder } from '@docrag/sparse';
 import { createSqliteStore, type SqliteDatabase, type SqliteStore } from '@docrag/sqlite-store';
 import type { Config } from '../config';
 import type { BotLogger } from '../deps';
 import { nodeHasher } from './hasher';
-import { createTokenCounter } from './token-counter';
+import { createTokenizerTokenCounter } from '@docrag/tokenizer';
 
 /** The embedded database file, `DATA_DIR/docrag.sqlite`. */
 export function openEmbeddedStore(config: Config, clock: Clock): SqliteStore {
@@ -77,7 +78,7 @@ export async function createRetrieval(
     : undefined;
 
   const store: VectorStore = config.QDRANT_URL
-    ? traceVectorStore(await createQdrantStore(config), { system: 'qdrant', collection: 'docrag', serverAddress: new URL(config.QDRANT_URL).host })
+    ? traceVectorStore(createQdrantStore(config), { system: 'qdrant', collection: 'docrag', serverAddress: new URL(config.QDRANT_URL).host })
     : traceVectorStore(sqlite.vectorStore, { system: 'sqlite', collection: 'docrag' });
   const registry = sqlite.registry;
 
@@ -92,7 +93,9 @@ export async function createRetrieval(
     { provider: config.OPENAI_API_KEY ? 'openai' : 'docrag.extractive', ...(metrics ? { metrics } : {}) },
   );
 
-  const tokenCounter: TokenCounter = await createTokenCounter(logger, config.TOKENIZER_PATH);
+  // The real MiniLM WordPiece tokenizer: chunk sizes match what the embedding model sees. A missing
+  // tokenizer fails start-up with a message naming TOKENIZER_PATH.
+  const tokenCounter: TokenCounter = config.TOKENIZER_PATH ? createTokenizerTokenCounter(config.TOKENIZER_PATH) : createTokenizerTokenCounter();
   const parsers = createDocumentParsers({ limits: parserLimitsFromMegabytes({ maxFileMb: config.MAX_FILE_MB }) });
   const ingestDocument = makeIngestDocument({
     parsers,
@@ -146,10 +149,14 @@ export async function createRetrieval(
   };
 }
 
-/** Loaded lazily: a bot on the embedded store never loads the Qdrant client. */
-async function createQdrantStore(config: Config): Promise<VectorStore> {
-  const lib = (await import('@docrag/qdrant')) as Record<string, unknown>;
-  const Store = lib['QdrantVectorStore'] as (new (options: { url: string; apiKey?: string; timeoutMs?: number }) => VectorStore) | undefined;
-  if (typeof Store !== 'function') throw new Error('QDRANT_URL is set but @docrag/qdrant provides no QdrantVectorStore');
-  return new Store({ url: config.QDRANT_URL ?? '', timeoutMs: config.HTTP_TIMEOUT, ...(config.QDRANT_API_KEY ? { apiKey: config.QDRANT_API_KEY } : {}) });
+/** Qdrant with the bot's settings; collections are created with these on first start. */
+function createQdrantStore(config: Config): VectorStore {
+  return createQdrantVectorStore({
+    url: config.QDRANT_URL ?? '',
+    ...(config.QDRANT_API_KEY ? { apiKey: config.QDRANT_API_KEY } : {}),
+    timeoutMs: config.QDRANT_TIMEOUT_MS,
+    retries: config.QDRANT_RETRIES,
+    collectionPrefix: config.QDRANT_COLLECTION_PREFIX,
+    settings: { shardNumber: config.QDRANT_SHARDS, replicationFactor: config.QDRANT_REPLICATION_FACTOR },
+  });
 }
