@@ -44,7 +44,7 @@ export interface BotSide {
   readonly server?: MetricsServer;
   readonly answer: AnswerQuestion;
   /** One update carrying a question, through the update middleware, the answer and a "sent" reply. */
-  ask(question: string, options?: { userId?: number; failLlm?: boolean; telegramCode?: number }): Promise<{ text: string; mode: string }>;
+  ask(question: string, options?: { userId?: number; chatKey?: string; failLlm?: boolean; telegramCode?: number }): Promise<{ text: string; mode: string }>;
   ingest(name: string, text: string, options?: { userId?: number }): Promise<void>;
   close(): Promise<void>;
 }
@@ -115,7 +115,7 @@ export async function createBotSide(options: BotSideOptions): Promise<BotSide> {
         fake.failWith = askOptions.failLlm ? new RagError({ code: 'rate_limited', dependency: 'llm' }) : undefined;
         try {
           let text = '';
-          for await (const event of answer({ ownerId: OwnerId.user(userId), chatKey: `chat:${userId}`, question })) {
+          for await (const event of answer({ ownerId: OwnerId.user(userId), chatKey: askOptions.chatKey ?? `chat:${userId}`, question })) {
             if (event.type === 'delta') text += event.text;
             if (event.type === 'done') result = { text, mode: event.answer.mode };
           }
