@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PARSER_LIMITS } from './limits';
 import { buildPdf } from '../test/fixtures/pdf-builder';
 import { joinLines, PdfParser } from './pdf-parser';
@@ -48,6 +48,17 @@ describe('PdfParser', () => {
     await parser.parse(bytes);
     expect(bytes.length).toBe(length);
     expect(bytes.buffer.byteLength).toBeGreaterThan(0);
+  });
+
+  it('runs pdfjs in-process (no worker thread) and fetches nothing', async () => {
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    try {
+      await parser.parse(buildPdf([{ lines: [{ text: 'Offline text', size: 12 }] }]));
+      expect(fetchSpy).not.toHaveBeenCalled();
+    } finally {
+      fetchSpy.mockRestore();
+    }
+    expect((globalThis as { pdfjsWorker?: { WorkerMessageHandler?: unknown } }).pdfjsWorker?.WorkerMessageHandler).toBeDefined();
   });
 
   it('refuses more pages than the limit with invalid_input', async () => {
