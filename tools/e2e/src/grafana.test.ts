@@ -78,6 +78,14 @@ describe('dashboards', () => {
   });
 });
 
+describe('docs/observability.md', () => {
+  it('lists every metric and has a runbook entry for every alert', () => {
+    const doc = readFileSync(path.join(grafanaDir, '..', 'docs', 'observability.md'), 'utf8');
+    expect(ALL_METRICS.filter((m) => !doc.includes(`\`${m.name}\``)).map((m) => m.name)).toEqual([]);
+    expect(rules.filter((r) => !doc.includes(`### ${r.alert}`)).map((r) => r.alert)).toEqual([]);
+  });
+});
+
 describe('alert rules', () => {
   it('cover the alerts the runbook lists', () => {
     expect(rules.map((r) => r.alert).sort()).toEqual([
