@@ -13,8 +13,9 @@ const MIGRATIONS: readonly string[] = [
   -- is then the first column of the posting index, and a query never touches another owner's rows.
   CREATE TABLE owners (owner_key INTEGER PRIMARY KEY, owner_id TEXT NOT NULL UNIQUE) STRICT;
 
+  -- AUTOINCREMENT: rowids are never reused, so postings are appended in rowid order.
   CREATE TABLE chunks (
-    rowid INTEGER PRIMARY KEY,
+    rowid INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
     owner_key INTEGER NOT NULL REFERENCES owners(owner_key),
     file_id TEXT NOT NULL,
@@ -32,13 +33,23 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX chunks_owner_file ON chunks(owner_key, file_id);
 
-  -- The inverted index: BM25 document-side weights per (owner, term, chunk).
-  CREATE TABLE postings (
+  -- N for IDF on every query: a trigger-kept count instead of COUNT(*) over the whole table.
+  CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+  INSERT INTO counters(name, value) VALUES ('chunks', 0);
+  CREATE TRIGGER chunks_count_insert AFTER INSERT ON chunks BEGIN UPDATE counters SET value = value + 1 WHERE name = 'chunks'; END;
+  CREATE TRIGGER chunks_count_delete AFTER DELETE ON chunks BEGIN UPDATE counters SET value = value - 1 WHERE name = 'chunks'; END;
+
+  -- The inverted index: BM25 document-side weights per (owner, term), in blocks of up to 512
+  -- (chunk rowid uint32, weight float32) pairs in ascending rowid order (see posting-index.ts).
+  CREATE TABLE posting_blocks (
     owner_key INTEGER NOT NULL,
     term INTEGER NOT NULL,
-    chunk_rowid INTEGER NOT NULL,
-    weight REAL NOT NULL,
-    PRIMARY KEY (owner_key, term, chunk_rowid)
+    block INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    min_rowid INTEGER NOT NULL,
+    max_rowid INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (owner_key, term, block)
   ) STRICT, WITHOUT ROWID;
 
   -- Document frequency per term over the whole store, like Qdrant's collection-wide IDF statistics.

@@ -17,6 +17,8 @@ import type { ChunkRow, ParentRow } from './codec';
 import { decodeTerms, encodeDense, encodeTerms, rowToChunk, rowToParent } from './codec';
 import type { SqliteDatabase } from './database';
 import { guard } from './errors';
+import type { Posting } from './posting-index';
+import { PostingIndex } from './posting-index';
 
 export interface SqliteVectorStoreOptions {
   readonly db: SqliteDatabase;
@@ -48,9 +50,9 @@ export function bm25Idf(totalDocuments: number, documentFrequency: number): numb
 /**
  * The embedded default store: one SQLite file, no server.
  *
- * - Sparse: an inverted index (`postings`, keyed by owner then term) scored in SQL as
- *   Σ query_weight · idf(term) · doc_weight, with idf from store-wide document frequencies, which is
- *   what Qdrant computes for a sparse vector with `modifier: idf`.
+ * - Sparse: an inverted index (blocks of postings keyed by owner then term, `PostingIndex`) scored
+ *   as Σ query_weight · idf(term) · doc_weight, with idf from store-wide document frequencies, which
+ *   is what Qdrant computes for a sparse vector with `modifier: idf`.
  * - Dense: a sqlite-vec `vec0` table partitioned by owner, cosine distance, exact (brute-force) KNN.
  * - Hybrid: both rankings fused by RRF (k = 60), as the Qdrant path's Query API does.
  *
@@ -66,6 +68,7 @@ export class SqliteVectorStore implements VectorStore {
   private dimension: number | undefined;
   private readonly sparseStatements = new Map<string, Statement>();
   private readonly stmt;
+  private readonly postings: PostingIndex;
 
   constructor(options: SqliteVectorStoreOptions) {
     this.db = options.db;
@@ -74,6 +77,7 @@ export class SqliteVectorStore implements VectorStore {
     this.prefetchLimit = options.prefetchLimit ?? 100;
     this.onClose = options.onClose;
     const db = this.db;
+    this.postings = new PostingIndex(db);
     this.stmt = {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -90,8 +94,6 @@ export class SqliteVectorStore implements VectorStore {
          VALUES (@id, @owner_key, @file_id, @parent_id, @idx, @file_name, @text, @token_count, @heading_path, @page_start, @page_end, @terms, @has_dense)`,
       ),
       deleteChunk: db.prepare('DELETE FROM chunks WHERE rowid = ?'),
-      insertPosting: db.prepare('INSERT INTO postings(owner_key, term, chunk_rowid, weight) VALUES (?, ?, ?, ?)'),
-      deletePosting: db.prepare('DELETE FROM postings WHERE owner_key = ? AND term = ? AND chunk_rowid = ?'),
       incDf: db.prepare('INSERT INTO term_df(term, df) VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET df = df + 1'),
       decDf: db.prepare('UPDATE term_df SET df = df - 1 WHERE term = ?'),
       dropZeroDf: db.prepare('DELETE FROM term_df WHERE term = ? AND df <= 0'),
@@ -111,7 +113,7 @@ export class SqliteVectorStore implements VectorStore {
         `SELECT rowid, id, ? AS owner_id, file_id, idx, file_name, text, token_count, heading_path, page_start, page_end
          FROM parents WHERE id = ? AND owner_key = ?`,
       ),
-      chunkCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM chunks'),
+      chunkCount: db.prepare<[], { n: number }>("SELECT value AS n FROM counters WHERE name = 'chunks'"),
       listFiles: db.prepare<[number, number], { file_id: string; chunks: number; parents: number }>(
         `SELECT file_id, SUM(c) AS chunks, SUM(p) AS parents FROM (
            SELECT file_id, COUNT(*) AS c, 0 AS p FROM chunks WHERE owner_key = ? GROUP BY file_id
@@ -172,10 +174,14 @@ export class SqliteVectorStore implements VectorStore {
         this.dimension === undefined ? undefined : this.db.prepare('INSERT INTO chunk_vectors(rowid, owner_key, embedding) VALUES (?, ?, ?)');
       // One transaction per batch: a crash leaves either the whole batch or none of it.
       this.db.transaction(() => {
+        // Rewritten chunks are removed first (postings, IDF, vector), then everything is appended.
+        for (const item of batch.chunks) {
+          const existing = this.stmt.chunkByIdForDelete.get(item.chunk.id);
+          if (existing) this.removeChunks([existing]);
+        }
+        const postings: Posting[] = [];
         for (const item of batch.chunks) {
           const { chunk, embedding } = item;
-          const existing = this.stmt.chunkByIdForDelete.get(chunk.id);
-          if (existing) this.removeChunk(existing);
           const ownerKey = this.ownerKeyFor(chunk.ownerId, true)!;
           const hasDense = insertVector !== undefined && embedding.dense !== undefined;
           const { lastInsertRowid } = this.stmt.insertChunk.run({
@@ -193,13 +199,14 @@ export class SqliteVectorStore implements VectorStore {
             terms: encodeTerms(embedding.sparse.indices),
             has_dense: hasDense ? 1 : 0,
           });
-          const rowid = BigInt(lastInsertRowid);
+          const rowid = Number(lastInsertRowid);
           embedding.sparse.indices.forEach((term, i) => {
-            this.stmt.insertPosting.run(ownerKey, term, rowid, embedding.sparse.values[i]);
+            postings.push({ ownerKey, term, rowid, weight: embedding.sparse.values[i]! });
             this.stmt.incDf.run(term);
           });
-          if (hasDense) insertVector.run(rowid, BigInt(ownerKey), encodeDense(embedding.dense!));
+          if (hasDense) insertVector.run(BigInt(rowid), BigInt(ownerKey), encodeDense(embedding.dense!));
         }
+        this.postings.add(postings);
         for (const parent of batch.parents) {
           this.stmt.upsertParent.run({
             id: parent.id,
@@ -272,7 +279,7 @@ export class SqliteVectorStore implements VectorStore {
       if (ownerKey === undefined) return 0;
       return this.db.transaction(() => {
         const rows = this.stmt.chunksOfFile.all(ownerKey, fileId);
-        for (const row of rows) this.removeChunk(row);
+        this.removeChunks(rows);
         this.stmt.deleteParentsOfFile.run(ownerKey, fileId);
         return rows.length;
       }).immediate();
@@ -342,14 +349,22 @@ export class SqliteVectorStore implements VectorStore {
     }
   }
 
-  private removeChunk(row: { rowid: number; owner_key: number; terms: Buffer; has_dense: number }): void {
-    for (const term of decodeTerms(row.terms)) {
-      this.stmt.deletePosting.run(row.owner_key, term, row.rowid);
-      this.stmt.decDf.run(term);
-      this.stmt.dropZeroDf.run(term);
+  /** Removes chunks with their postings, IDF counts and vectors (inside the caller's transaction). */
+  private removeChunks(rows: readonly { rowid: number; owner_key: number; terms: Buffer; has_dense: number }[]): void {
+    const byOwner = new Map<number, Map<number, number[]>>();
+    for (const row of rows) {
+      const byTerm = byOwner.get(row.owner_key) ?? byOwner.set(row.owner_key, new Map()).get(row.owner_key)!;
+      for (const term of decodeTerms(row.terms)) {
+        const list = byTerm.get(term);
+        if (list) list.push(row.rowid);
+        else byTerm.set(term, [row.rowid]);
+        this.stmt.decDf.run(term);
+        this.stmt.dropZeroDf.run(term);
+      }
+      if (row.has_dense && this.dimension !== undefined) this.db.prepare('DELETE FROM chunk_vectors WHERE rowid = ?').run(BigInt(row.rowid));
+      this.stmt.deleteChunk.run(row.rowid);
     }
-    if (row.has_dense && this.dimension !== undefined) this.db.prepare('DELETE FROM chunk_vectors WHERE rowid = ?').run(BigInt(row.rowid));
-    this.stmt.deleteChunk.run(row.rowid);
+    for (const [ownerKey, byTerm] of byOwner) this.postings.remove(ownerKey, byTerm);
   }
 
   /** BM25 ranking of the owner's chunks, best first (chunk rowids). */
@@ -361,25 +376,21 @@ export class SqliteVectorStore implements VectorStore {
       `SELECT term, df FROM term_df WHERE term IN (${sparse.indices.map(() => '?').join(',')})`,
     );
     for (const row of dfStatement.all(...sparse.indices) as { term: number; df: number }[]) dfs.set(row.term, row.df);
-    const params: number[] = [];
-    const terms: string[] = [];
+    const weights = new Map<number, number>();
     sparse.indices.forEach((term, i) => {
       const df = dfs.get(term);
-      if (df === undefined) return;
-      terms.push('(?, ?)');
-      params.push(term, sparse.values[i]! * bm25Idf(total, df));
+      if (df !== undefined) weights.set(term, sparse.values[i]! * bm25Idf(total, df));
     });
-    if (terms.length === 0) return [];
-    const fileFilter = fileIds === undefined ? '' : `AND p.chunk_rowid IN (SELECT rowid FROM chunks WHERE owner_key = ? AND file_id IN (${fileIds.map(() => '?').join(',')}))`;
-    const statement = this.sparseStatement(`q:${terms.length}:${fileIds?.length ?? -1}`, () =>
-      `WITH q(term, w) AS (VALUES ${terms.join(',')})
-       SELECT p.chunk_rowid AS rowid, SUM(p.weight * q.w) AS score
-       FROM q CROSS JOIN postings p ON p.owner_key = ? AND p.term = q.term
-       WHERE 1 ${fileFilter}
-       GROUP BY p.chunk_rowid ORDER BY score DESC, p.chunk_rowid LIMIT ?`,
-    );
-    const rows = statement.all(...params, ownerKey, ...(fileIds === undefined ? [] : [ownerKey, ...fileIds]), depth) as { rowid: number }[];
-    return rows.map((r) => r.rowid);
+    if (weights.size === 0) return [];
+    const allowed =
+      fileIds === undefined
+        ? undefined
+        : new Set(
+            (this.db.prepare(`SELECT rowid FROM chunks WHERE owner_key = ? AND file_id IN (${fileIds.map(() => '?').join(',')})`).all(ownerKey, ...fileIds) as { rowid: number }[]).map(
+              (r) => r.rowid,
+            ),
+          );
+    return this.postings.topK(ownerKey, weights, depth, allowed);
   }
 
   /** Cosine KNN over the owner's partition, best first (chunk rowids). */
