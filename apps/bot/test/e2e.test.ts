@@ -261,3 +261,21 @@ describe('the webhook transport', () => {
     expect(after(mark, 'sendMessage', USER)).toHaveLength(1);
   });
 });
+
+describe('a graceful stop', () => {
+  it('cancels an answer still running after SHUTDOWN_GRACE_MS, tells the user, and closes', async () => {
+    await runtime!.stop('switch back to polling');
+    runtime = await start({ SHUTDOWN_GRACE_MS: '300' });
+    llm.ttftMs = 10_000;
+    const mark = await say(user, 'How long does the zorblax warranty last?');
+    await tg.waitFor(() => after(mark, 'sendChatAction', USER).length > 0, 10_000, 'the answer to start');
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = performance.now();
+    await runtime!.stop('SIGTERM');
+    const took = performance.now() - t0;
+    runtime = undefined;
+    llm.ttftMs = 0;
+    expect(after(mark, 'sendMessage', USER).map(textOf)).toContain('⏹ Stopped.');
+    expect(took).toBeLessThan(5000);
+  });
+});

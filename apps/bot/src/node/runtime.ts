@@ -30,6 +30,9 @@ import { createRetrieval, openEmbeddedStore } from './retrieval';
 /** Update types the bot handles; others are never fetched (less traffic, fewer wake-ups). */
 export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
+/** Time a cancelled answer gets to tell the user before the stores close. */
+const CANCEL_SETTLE_MS = 3000;
+
 export interface BotRuntimeOptions {
   readonly logger?: BotLogger;
   readonly clock?: Clock;
@@ -163,8 +166,15 @@ export async function startBotRuntime(config: Config, options: BotRuntimeOptions
       }
       // Finish what is running; after the grace period, cancel it (answers end with "Stopped").
       const finished = await inFlight.drain(graceMs);
-      if (!finished) logger.warn({ cancelled: inFlight.cancelAll('the bot is restarting') }, 'cancelled answers still running at shutdown');
-      await Promise.race([Promise.all([taking, tasks.drain(graceMs)]), new Promise((r) => setTimeout(r, graceMs))]);
+      if (!finished) {
+        logger.warn({ cancelled: inFlight.cancelAll('the bot is restarting') }, 'cancelled answers still running at shutdown');
+        // Cancelled answers still post "Stopped" and save their session: give them a moment.
+        await inFlight.drain(CANCEL_SETTLE_MS);
+      }
+      const settleMs = Math.max(graceMs, CANCEL_SETTLE_MS);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([Promise.all([taking, tasks.drain(settleMs)]), new Promise((r) => (timer = setTimeout(r, settleMs)))]);
+      clearTimeout(timer);
       await internal.close().catch(() => undefined);
       await storage.close().catch((error: unknown) => logger.warn({ err: String(error) }, 'closing bot storage failed'));
       await retrieval.close().catch((error: unknown) => logger.warn({ err: String(error) }, 'closing the store failed'));

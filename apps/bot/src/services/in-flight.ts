@@ -9,7 +9,7 @@ export interface InFlight {
   end(userId: number, controller: AbortController): void;
   /** Aborts the user's running job; returns its label, or undefined when nothing ran. */
   cancel(userId: number): string | undefined;
-  /** Aborts everything (shutdown) and returns how many jobs were running. */
+  /** Aborts everything (shutdown) and returns how many jobs were running; `drain` then waits for them to end. */
   cancelAll(reason?: string): number;
   /** Resolves when nothing is running, or after `timeoutMs`; true when drained. */
   drain(timeoutMs: number): Promise<boolean>;
@@ -45,11 +45,10 @@ export function createInFlight(): InFlight {
       return job.label;
     },
     cancelAll(reason = 'shutting down') {
-      const n = jobs.size;
+      // Entries stay until each job calls `end`, so `drain` can wait for the cancelled answers to
+      // tell their users before the process exits.
       for (const job of jobs.values()) job.controller.abort(new Error(reason));
-      jobs.clear();
-      notify();
-      return n;
+      return jobs.size;
     },
     drain(timeoutMs) {
       if (jobs.size === 0) return Promise.resolve(true);

@@ -83,6 +83,13 @@ describe('counters, usage and in-flight answers', () => {
     const drained = inFlight.drain(1000);
     inFlight.end(2, b);
     await expect(drained).resolves.toBe(true);
+    // Shutdown: everything is aborted, and drain waits until each job has ended (said "Stopped").
+    const c = inFlight.begin(3, 'answer')!;
+    expect(inFlight.cancelAll()).toBe(1);
+    expect(c.signal.aborted).toBe(true);
+    await expect(inFlight.drain(20)).resolves.toBe(false);
+    inFlight.end(3, c);
+    await expect(inFlight.drain(20)).resolves.toBe(true);
   });
 });
 
