@@ -42,6 +42,31 @@ describe('PdfParser', () => {
     });
   });
 
+  it('recognises bold headings that are only slightly larger, or the same size and alone', async () => {
+    const doc = await parser.parse(
+      buildPdf([
+        {
+          lines: [
+            { text: 'Regional results', size: 13.5, bold: true },
+            { text: 'Revenue grew in the north.', size: 12, gapBefore: 8 },
+            { text: 'Outlook', size: 12, bold: true, gapBefore: 10 },
+            { text: 'Stable, with a bold claim inside the text.', size: 12, gapBefore: 8 },
+            { text: 'Note:', size: 12, bold: true, gapBefore: 10 },
+            { text: 'A bold label ending in a colon is not a heading.', size: 12, gapBefore: 8 },
+          ],
+        },
+      ]),
+    );
+    expect(doc.blocks.map((b) => (b.kind === 'heading' ? `h${b.level} ${b.text}` : b.text))).toEqual([
+      'h1 Regional results',
+      'Revenue grew in the north.',
+      'h2 Outlook',
+      'Stable, with a bold claim inside the text.',
+      'Note:',
+      'A bold label ending in a colon is not a heading.',
+    ]);
+  });
+
   it('does not detach the caller\'s buffer (pdfjs transfers what it is given)', async () => {
     const bytes = buildPdf([{ lines: [{ text: 'hello' }] }]);
     const length = bytes.length;

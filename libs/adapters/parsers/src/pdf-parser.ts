@@ -51,6 +51,10 @@ const EOF_WINDOW = 4096;
 /** A line this much larger than the body text, and short, is taken as a heading. */
 const HEADING_SIZE_RATIO = 1.2;
 const HEADING_MAX_CHARS = 160;
+/** With a different (e.g. bold) font, this much larger is enough (Word's Heading 2: 13-14 pt on 11-12 pt). */
+const HEADING_SIZE_RATIO_OTHER_FONT = 1.1;
+/** A same-size bold line is a heading only when short and alone. */
+const BOLD_HEADING_MAX_CHARS = 80;
 /** Lines further apart than this many line heights start a new paragraph. */
 const PARAGRAPH_GAP = 1.6;
 
@@ -61,6 +65,10 @@ interface Line {
   page: number;
   /** Where the last item ended, to tell a word break from a kerning split. */
   endX: number;
+  /** pdfjs font id of the line's first visible text: bold and regular faces are different fonts. */
+  font: string;
+  /** Set in a fixed-pitch font (pdfjs reports `fontFamily: 'monospace'`): code, not a heading. */
+  mono: boolean;
 }
 
 /**
@@ -105,7 +113,8 @@ export class PdfParser implements DocumentParser {
         throwIfAborted(options?.signal);
         const page = await doc.getPage(n);
         const content = await page.getTextContent();
-        lines.push(...toLines(content.items.filter((item): item is TextItem => 'str' in item), n));
+        const monospace = new Set(Object.entries(content.styles).filter(([, style]) => style.fontFamily === 'monospace').map(([id]) => id));
+        lines.push(...toLines(content.items.filter((item): item is TextItem => 'str' in item), n, monospace));
         page.cleanup();
       }
       const info = (await doc.getMetadata().catch(() => undefined))?.info as { Title?: unknown } | undefined;
@@ -170,7 +179,7 @@ export function dropPageFurniture<T extends { text: string; y: number; page: num
 }
 
 /** Groups text items into lines by baseline (pdfjs marks explicit line ends with `hasEOL`). */
-function toLines(items: readonly TextItem[], page: number): Line[] {
+function toLines(items: readonly TextItem[], page: number, monospace: ReadonlySet<string> = new Set()): Line[] {
   const lines: Line[] = [];
   let current: Line | undefined;
   let endOfLine = false;
@@ -181,14 +190,20 @@ function toLines(items: readonly TextItem[], page: number): Line[] {
     const sameLine = current && !endOfLine && Math.abs(current.y - y) <= Math.max(1, Math.min(current.size, size) * 0.5);
     if (!current || !sameLine) {
       if (current && current.text.trim()) lines.push(current);
-      current = { text: item.str, size: item.str.trim() ? size : 0, y, page, endX: x + item.width };
+      current = { text: item.str, size: item.str.trim() ? size : 0, y, page, endX: x + item.width, font: item.str.trim() ? item.fontName : '', mono: monospace.has(item.fontName) };
     } else {
       const needsSpace = current.text && item.str.trim() && !/\s$/.test(current.text) && !/^\s/.test(item.str);
       // pdfjs emits explicit space items for most writers; where it does not, a horizontal gap of
       // more than ~0.2 em between items is a word break, a smaller one a kerning split.
       current.text += (needsSpace && x - current.endX > Math.max(size, current.size) * 0.2 ? ' ' : '') + item.str;
       current.endX = x + item.width;
-      if (item.str.trim()) current.size = Math.max(current.size, size);
+      if (item.str.trim()) {
+        current.size = Math.max(current.size, size);
+        if (!current.font) {
+          current.font = item.fontName;
+          current.mono = monospace.has(item.fontName);
+        }
+      }
     }
     endOfLine = item.hasEOL;
   }
@@ -198,12 +213,29 @@ function toLines(items: readonly TextItem[], page: number): Line[] {
 
 function toBlocks(lines: readonly Line[]): ReturnType<BlockBuilder['toArray']> {
   const body = bodySize(lines);
-  const isHeading = (line: Line): boolean =>
-    body > 0 &&
-    line.size >= body * HEADING_SIZE_RATIO &&
-    line.text.trim().length <= HEADING_MAX_CHARS &&
-    /\p{L}/u.test(line.text) &&
-    !HAS_DOT_LEADER.test(line.text);
+  const bodyFont = mostCommon(lines.filter((l) => round(l.size) === body).map((l) => [l.font, l.text.length] as const));
+  const separated = (a: Line | undefined, b: Line): boolean =>
+    !a || a.page !== b.page || Math.abs(a.y - b.y) > Math.max(a.size, b.size) * PARAGRAPH_GAP;
+  // Size is the strong signal; a different font (the bold face) lets slightly larger lines in,
+  // and same-size bold lines too when they stand alone and read like a title, not a sentence.
+  const flags = lines.map((line, i) => {
+    const text = line.text.trim();
+    if (body <= 0 || text.length > HEADING_MAX_CHARS || !/\p{L}/u.test(text) || HAS_DOT_LEADER.test(text)) return false;
+    if (line.size >= body * HEADING_SIZE_RATIO) return true;
+    const otherFont = line.font !== '' && line.font !== bodyFont && !line.mono;
+    if (otherFont && line.size >= body * HEADING_SIZE_RATIO_OTHER_FONT) return true;
+    return (
+      otherFont &&
+      Math.abs(line.size - body) <= body * 0.05 &&
+      text.length <= BOLD_HEADING_MAX_CHARS &&
+      /^[\p{Lu}\p{N}]/u.test(text) &&
+      !/[.,;:!?]$/.test(text) &&
+      separated(lines[i - 1], line) &&
+      separated(line, lines[i + 1] ?? line)
+    );
+  });
+  const headingLines = new Set(lines.filter((_, i) => flags[i]));
+  const isHeading = (line: Line): boolean => headingLines.has(line);
   const headingSizes = [...new Set(lines.filter(isHeading).map((l) => round(l.size)))].sort((a, b) => b - a);
   const levelOf = (size: number): number => Math.min(6, headingSizes.indexOf(round(size)) + 1);
 
@@ -267,6 +299,20 @@ function bodySize(lines: readonly Line[]): number {
   for (const [size, w] of weight) {
     if (w > bestWeight) {
       best = size;
+      bestWeight = w;
+    }
+  }
+  return best;
+}
+
+function mostCommon(weighted: ReadonlyArray<readonly [string, number]>): string {
+  const totals = new Map<string, number>();
+  for (const [key, w] of weighted) totals.set(key, (totals.get(key) ?? 0) + w);
+  let best = '';
+  let bestWeight = -1;
+  for (const [key, w] of totals) {
+    if (w > bestWeight) {
+      best = key;
       bestWeight = w;
     }
   }
