@@ -34,8 +34,10 @@ export interface QdrantVectorStoreOptions {
   /** Candidates each of dense and sparse contributes before fusion (`QDRANT_PREFETCH_LIMIT`, default 100). */
   readonly prefetchLimit?: number;
   /**
-   * RRF constant. 60 (default) matches the embedded store and the RRF paper; it needs Qdrant
-   * >= 1.16 (`{"rrf": {"k": 60}}`). `'server-default'` sends `{"fusion": "rrf"}` for older servers.
+   * RRF constant. 60 (default) matches the embedded store and the RRF paper; the parametrized
+   * `{"rrf": {"k": 60}}` query exists as of Qdrant v1.16.0 (qdrant/landing_page#1985).
+   * `'server-default'` sends `{"fusion": "rrf"}` for older servers, which fixes k = 2
+   * (qdrant/qdrant#6963, lib/segment/src/common/reciprocal_rank_fusion.rs).
    */
   readonly rrfK?: number | 'server-default';
   /** Points per upsert request (default 256). */
