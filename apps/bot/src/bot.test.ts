@@ -238,3 +238,76 @@ describe('commands', () => {
     expect(telegram.texts().at(-1)).toMatch(/History cleared/);
   });
 });
+
+describe('library commands', () => {
+  async function seed(deps: ReturnType<typeof makeTestBot>['deps']) {
+    const ownerId = OwnerId.user(42);
+    const sha = 'b'.repeat(64);
+    const fileId = FileId.of(ownerId, sha);
+    const parents = Array.from({ length: 3 }, (_, i) => ({ ...makeSource(i + 1, 'guide.docx', { text: `Section ${i + 1} text about warranties.` }).parent, fileId, tokenCount: 50 }));
+    await deps.store.ensureReady({});
+    await deps.store.upsert({
+      chunks: parents.map((p, i) => ({ chunk: { ...p, id: `${fileId}#c${i}` as never, parentId: p.id }, embedding: { sparse: { indices: [i + 1], values: [1] } } })),
+      parents,
+    });
+    const file: FileRecord = { fileId, ownerId, name: 'guide.docx', format: 'docx', sha256: sha, sizeBytes: 5000, parentCount: 3, chunkCount: 3, status: 'ready', createdAt: Date.UTC(2026, 10, 20) };
+    await deps.registry.put(file);
+    return file;
+  }
+
+  it('/files lists size, chunks and date; /delete asks first and removes on confirm', async () => {
+    const { bot, telegram, deps } = makeTestBot();
+    const file = await seed(deps);
+    await bot.handleUpdate(textUpdate('/files'));
+    expect(telegram.texts().at(-1)).toContain('1. <b>guide.docx</b> — 4.9 KB, 3 chunks, 2026-11-20');
+    await bot.handleUpdate(textUpdate('/delete guide'));
+    const confirm = telegram.of('sendMessage').at(-1)!;
+    expect(String(confirm.payload['text'])).toMatch(/Delete <b>guide\.docx<\/b> \(3 chunks\)\?/);
+    const data = JSON.stringify(confirm.payload['reply_markup']).match(/"callback_data":"(del:[0-9a-f]+)"/)![1]!;
+    expect(await deps.registry.list(file.ownerId)).toHaveLength(1);
+    await bot.handleUpdate(callbackUpdate(data));
+    expect(await deps.registry.list(file.ownerId)).toHaveLength(0);
+    expect((await deps.store.stats(file.ownerId)).chunks).toBe(0);
+    expect(telegram.texts('editMessageText').at(-1)).toMatch(/Deleted <b>guide\.docx<\/b> \(3 chunks removed\)/);
+  });
+
+  it('never lets another owner delete or list the file', async () => {
+    const { bot, telegram, deps } = makeTestBot();
+    const file = await seed(deps);
+    await bot.handleUpdate(textUpdate('/files', { user: { id: 43 } }));
+    expect(telegram.texts().at(-1)).toMatch(/no documents yet/);
+    await bot.handleUpdate(callbackUpdate(`del:${file.sha256.slice(0, 16)}`, { user: { id: 43 } }));
+    expect(await deps.registry.list(file.ownerId)).toHaveLength(1);
+  });
+
+  it('/summarize map-reduces the parents through the generator', async () => {
+    const { bot, telegram, deps } = makeTestBot({ env: { SUMMARY_BATCH_TOKENS: '500' } });
+    await seed(deps);
+    await bot.handleUpdate(textUpdate('/summarize 1'));
+    const final = telegram.of('editMessageText').at(-1)!;
+    expect(String(final.payload['text'])).toContain('<b>Summary of guide.docx</b>');
+    await bot.handleUpdate(textUpdate('/summarize nothing-like-this'));
+    expect(telegram.texts().at(-1)).toMatch(/could not find that file/);
+  });
+
+  it('/stats shows your usage and index; admins see everyone', async () => {
+    const { bot, telegram, deps } = makeTestBot();
+    await seed(deps);
+    await deps.usage.record(42, 'tokens', 1234);
+    await bot.handleUpdate(textUpdate('/stats'));
+    const mine = telegram.texts().at(-1)!;
+    expect(mine).toContain('1,234 / 200,000 tokens');
+    expect(mine).toContain('1 files, 3 chunks');
+    expect(mine).not.toContain('All users');
+    await bot.handleUpdate(textUpdate('/stats', { user: { id: 7 } }));
+    expect(telegram.texts().at(-1)).toMatch(/All users today<\/b> \(admin\)\n• 42: 1,234 tokens/);
+  });
+
+  it('limits incoming messages per user (RATE_LIMIT_MESSAGES per RATE_LIMIT_WINDOW_MS)', async () => {
+    const { bot, telegram } = makeTestBot({ env: { RATE_LIMIT_MESSAGES: '2', RATE_LIMIT_WINDOW_MS: '60000' } });
+    for (let i = 0; i < 3; i++) await bot.handleUpdate(textUpdate('/help'));
+    const texts = telegram.texts();
+    expect(texts.filter((t) => t.includes('<b>Commands</b>'))).toHaveLength(2);
+    expect(texts.at(-1)).toMatch(/sending messages too fast/);
+  });
+});

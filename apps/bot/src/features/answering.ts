@@ -19,6 +19,7 @@ import { adaptiveEditInterval, createThrottledUpdater, type ThrottledUpdater } f
 /** Rough token estimate when the generator reports no usage (≈ 4 characters per token for English). */
 const CHARS_PER_TOKEN = 4;
 const EXCERPT_CHARS = 300;
+const TYPING_RENEW_MS = 4500;
 
 export const SOURCES_CALLBACK = 'sources';
 
@@ -151,7 +152,14 @@ export async function answerInChat(ctx: BotContext, deps: BotDeps, question: str
   let text = '';
   let answer: Answer | undefined;
   let stopped = false;
-  void ctx.replyWithChatAction('typing').catch(() => undefined);
+  // "typing…" lasts 5 s on clients (Bot API sendChatAction); renew it until the first words stream.
+  const typing = () => void ctx.replyWithChatAction('typing').catch(() => undefined);
+  typing();
+  let typingTimer: ReturnType<typeof setInterval> | undefined = setInterval(typing, TYPING_RENEW_MS);
+  const stopTyping = () => {
+    clearInterval(typingTimer);
+    typingTimer = undefined;
+  };
   try {
     const language = ctx.session.language ?? ctx.from?.language_code;
     const events = deps.answerQuestion({
@@ -166,6 +174,7 @@ export async function answerInChat(ctx: BotContext, deps: BotDeps, question: str
         sources = event.sources;
         labels = labelSources(event.sources);
       } else if (event.type === 'delta') {
+        if (typingTimer) stopTyping();
         text += event.text;
         preview.update(formatPreview(text, labels));
       } else {
@@ -173,6 +182,7 @@ export async function answerInChat(ctx: BotContext, deps: BotDeps, question: str
       }
     }
   } catch (error) {
+    stopTyping();
     if (!controller.signal.aborted && !(isRagError(error) && error.code === 'cancelled')) {
       deps.metrics?.questionFinished('error');
       await preview.close();
@@ -181,14 +191,13 @@ export async function answerInChat(ctx: BotContext, deps: BotDeps, question: str
     }
     stopped = true;
   }
+  stopTyping();
   try {
     const editMessageId = await preview.close();
     const finalText = answer?.text ?? text;
     const mode = answer?.mode ?? 'generated';
-    const suffix = [
-      mode === 'extractive' ? '_Extractive answer: no language model is configured, so these are the best matching passages._' : '',
-      stopped ? '⏹ Stopped.' : '',
-    ].filter(Boolean).join('\n');
+    // Extractive answers carry their own label from the generator (@docrag/llm EXTRACTIVE_LABEL).
+    const suffix = stopped ? '⏹ Stopped.' : '';
     if (stopped && !finalText.trim()) {
       deps.metrics?.questionFinished('cancelled');
       if (editMessageId !== undefined) await editFormatted(ctx.api, chat.id, editMessageId, { html: '⏹ Stopped.', plain: '⏹ Stopped.' });
