@@ -53,7 +53,7 @@ export type { TraceGeneratorOptions } from './decorators/generator';
 
 // ---- Telegram: update root span, update middleware, Bot API transformer (no grammy import) ----
 export { chatTypeOf, createTelegramApiTransformer, createTelegramUpdateMiddleware, updateTypeOf, withTelegramUpdateSpan } from './telegram';
-export type { TelegramApiResponseLike, TelegramUpdateLike } from './telegram';
+export type { TelegramApiResponseLike, TelegramApiTransformer, TelegramUpdateLike } from './telegram';
 
 // ---- logs and never-throw helpers ----
 export { createLogger, redactConfig } from './logger';

@@ -77,48 +77,34 @@ export function createTelegramUpdateMiddleware(options: { metrics?: Pick<BotMetr
 export type TelegramApiResponseLike = { readonly ok: true } | { readonly ok: false; readonly error_code: number; readonly description?: string };
 
 /**
+ * The transformer's type. `prev` takes `never` arguments and the signal is `unknown`, so that the
+ * function is assignable to grammY's generic `Transformer` (whose `AbortSignal` comes from the
+ * abort-controller shim) without this lib importing grammy.
+ */
+export type TelegramApiTransformer = <R extends TelegramApiResponseLike>(
+  prev: (method: never, payload: never, signal?: never) => Promise<R>,
+  method: string,
+  payload: unknown,
+  signal?: unknown,
+) => Promise<R>;
+
+/**
  * An API transformer (grammY's `bot.api.config.use(...)` shape) that times every outgoing Bot API
  * call as a `telegram <method>` CLIENT span and counts failures by method and code. `ok: false`
  * answers (429 flood control, 400 "message is not modified"...) are returned unchanged for the next
  * transformer (auto-retry) to handle; a thrown network error is counted as `network` and rethrown.
  * Payloads are never recorded: they hold message text.
  */
-export function createTelegramApiTransformer(options: { metrics?: Pick<BotMetrics, 'telegramCall'>; tracer?: Tracer; now?: () => number } = {}) {
+export function createTelegramApiTransformer(
+  options: { metrics?: Pick<BotMetrics, 'telegramCall'>; tracer?: Tracer; now?: () => number } = {},
+): TelegramApiTransformer {
   const now = options.now ?? (() => performance.now());
-  return async <M extends string, P, S, R extends TelegramApiResponseLike>(
-    prev: (method: M, payload: P, signal?: S) => Promise<R>,
-    method: M,
-    payload: P,
-    signal?: S,
-  ): Promise<R> => {
-    // Spans only inside a trace: getUpdates long polls outside any update would be noise.
-    if (!trace.getActiveSpan()) return timed(prev, method, payload, signal);
-    return withSpan(
-      `telegram ${method}`,
-      { kind: SpanKind.CLIENT, attributes: { [ATTR.telegramMethod]: method }, ...(options.tracer ? { tracer: options.tracer } : {}) },
-      async (span) => {
-        const response = await timed(prev, method, payload, signal);
-        if (!response.ok) {
-          safely('telegram.span-error', () => {
-            span.setAttribute(ATTR.telegramErrorCode, response.error_code);
-            recordSpanError(span, Object.assign(new Error(response.description ?? `error ${response.error_code}`), { name: `TelegramError${response.error_code}` }));
-          });
-        }
-        return response;
-      },
-    );
-  };
 
-  async function timed<M extends string, P, S, R extends TelegramApiResponseLike>(
-    prev: (method: M, payload: P, signal?: S) => Promise<R>,
-    method: M,
-    payload: P,
-    signal?: S,
-  ): Promise<R> {
+  async function timed<R extends TelegramApiResponseLike>(call: () => Promise<R>, method: string): Promise<R> {
     const started = now();
     let response: R;
     try {
-      response = await prev(method, payload, signal);
+      response = await call();
     } catch (error) {
       options.metrics?.telegramCall({ method, seconds: (now() - started) / 1000, errorCode: errorType(error) === 'AbortError' ? 'aborted' : 'network' });
       throw error;
@@ -130,4 +116,24 @@ export function createTelegramApiTransformer(options: { metrics?: Pick<BotMetric
     });
     return response;
   }
+
+  return async (prev, method, payload, signal) => {
+    const call = () => prev(method as never, payload as never, signal as never);
+    // Spans only inside a trace: getUpdates long polls outside any update would be noise.
+    if (!trace.getActiveSpan()) return timed(call, method);
+    return withSpan(
+      `telegram ${method}`,
+      { kind: SpanKind.CLIENT, attributes: { [ATTR.telegramMethod]: method }, ...(options.tracer ? { tracer: options.tracer } : {}) },
+      async (span) => {
+        const response = await timed(call, method);
+        if (!response.ok) {
+          safely('telegram.span-error', () => {
+            span.setAttribute(ATTR.telegramErrorCode, response.error_code);
+            recordSpanError(span, Object.assign(new Error(response.description ?? `error ${response.error_code}`), { name: `TelegramError${response.error_code}` }));
+          });
+        }
+        return response;
+      },
+    );
+  };
 }
