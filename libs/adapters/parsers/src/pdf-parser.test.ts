@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PARSER_LIMITS } from './limits';
 import { buildPdf } from '../test/fixtures/pdf-builder';
-import { joinLines, PdfParser } from './pdf-parser';
+import { cleanPdfTitle, joinLines, PdfParser } from './pdf-parser';
 
 const parser = new PdfParser();
 
@@ -128,6 +128,17 @@ describe('page furniture', () => {
       { kind: 'paragraph', text: '1 Introduction … 3', page: 1 },
       { kind: 'paragraph', text: 'Body text here.', page: 1 },
     ]);
+  });
+});
+
+describe('cleanPdfTitle', () => {
+  it('ignores print-driver titles and falls back to the first heading', async () => {
+    expect(cleanPdfTitle('Microsoft Word - Q3 report.docx')).toBeUndefined();
+    expect(cleanPdfTitle('Microsoft Word - Quarterly Report')).toBe('Quarterly Report');
+    expect(cleanPdfTitle('Untitled')).toBeUndefined();
+    expect(cleanPdfTitle('  A Real Title ')).toBe('A Real Title');
+    const doc = await parser.parse(buildPdf([{ lines: [{ text: 'Field Notes', size: 20 }, { text: 'Body text that is longer than the heading.' }] }], { title: 'scan0001.pdf' }));
+    expect(doc.title).toBe('Field Notes');
   });
 });
 

@@ -118,8 +118,9 @@ export class PdfParser implements DocumentParser {
         page.cleanup();
       }
       const info = (await doc.getMetadata().catch(() => undefined))?.info as { Title?: unknown } | undefined;
-      const title = typeof info?.Title === 'string' ? info.Title : undefined;
-      return finishDocument('pdf', toBlocks(dropPageFurniture(lines, doc.numPages)), { pageCount: doc.numPages, ...(title && normalizeInline(title) ? { title } : {}) });
+      const blocks = toBlocks(dropPageFurniture(lines, doc.numPages));
+      const title = cleanPdfTitle(info?.Title) ?? blocks.find((b) => b.kind === 'heading')?.text;
+      return finishDocument('pdf', blocks, { pageCount: doc.numPages, ...(title ? { title } : {}) });
     } catch (error) {
       throw mapPdfError(error);
     } finally {
@@ -133,6 +134,17 @@ function mapPdfError(error: unknown): RagError {
   if (name === 'PasswordException') return new RagError({ code: 'encrypted_file', format: 'pdf' }, { cause: error });
   if (name === 'InvalidPDFException') return corruptFile('pdf', (error as Error).message || 'invalid PDF structure', error);
   return asParserError('pdf', error);
+}
+
+/**
+ * The Info dictionary's Title, unless it is what Office print drivers put there: "Microsoft Word -
+ * report.docx", a bare file name, or "Untitled".
+ */
+export function cleanPdfTitle(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const title = normalizeInline(raw.replace(/^Microsoft (Word|PowerPoint|Excel) - /i, ''));
+  if (!title || /^untitled\b/i.test(title) || /\.(docx?|pdf|odt|rtf|txt|pptx?|xlsx?|indd|tex|html?)$/i.test(title)) return undefined;
+  return title;
 }
 
 export function hasEofMarker(bytes: Uint8Array): boolean {
