@@ -186,8 +186,13 @@ describe('chunkDocument with a pluggable counter', () => {
       ],
     };
     const opts = { ...base, tokenCounter: wordCounter, parentTokens: 100, childTokens: 50, childOverlap: 5, minParentTokens: 5 };
-    // Top level is 1 here, so the whole document is one section and one parent.
-    expect(chunkDocument(doc, opts).parents).toHaveLength(1);
+    // The lone level-1 heading is a title: sections start at level 2, and the title joins Part A.
+    const titled = chunkDocument(doc, opts).parents;
+    expect(titled.map((p) => p.text.split('\n\n')[0])).toEqual(['Title', 'Part B']);
+    expect(titled[0]!.headingPath).toEqual(['Title', 'Part A']);
+    // With two level-1 headings, level 1 is the section level and the parts stay together.
+    const twoChapters: ParsedDocument = { ...doc, blocks: [...doc.blocks, { kind: 'heading', level: 1, text: 'Appendix' }, { kind: 'paragraph', text: numbered(20, 30) }] };
+    expect(chunkDocument(twoChapters, opts).parents.map((p) => p.text.split('\n\n')[0])).toEqual(['Title', 'Appendix']);
     const sections = chunkDocument({ ...doc, blocks: doc.blocks.slice(1) }, opts).parents;
     expect(sections.map((p) => p.headingPath)).toEqual([['Part A'], ['Part B']]);
     expect(sections[1]!.text).toBe(`Part B\n\n${numbered(9, 16)}`);

@@ -158,8 +158,7 @@ export function chunkDocument(doc: ParsedDocument, options: ChunkingOptions): Ch
   const count = cachedCounter(options.tokenCounter);
 
   const segments = toSegments(doc, parentTokens, count);
-  // A reduce, not Math.min(...): a long book has more segments than a call may take arguments.
-  const topLevel = segments.reduce((min, s) => Math.min(min, s.headingLevel ?? Infinity), Infinity);
+  const topLevel = topSectionLevel(segments);
   const groups = groupIntoParents(segments, { parentTokens, minParentTokens, topLevel });
 
   const parents: ParentChunk[] = [];
@@ -230,6 +229,20 @@ function toSegments(doc: ParsedDocument, parentTokens: number, count: (t: string
     );
   }
   return segments;
+}
+
+/**
+ * The heading level that starts a top-level section: the shallowest level used more than once. A
+ * level used once is a document title (a DOCX "Title", the biggest font of a PDF), and closing
+ * parents only at it would never close them at the chapters below it.
+ */
+function topSectionLevel(segments: readonly Segment[]): number {
+  const counts = new Map<number, number>();
+  for (const s of segments) {
+    if (s.headingLevel !== undefined && !s.continuation) counts.set(s.headingLevel, (counts.get(s.headingLevel) ?? 0) + 1);
+  }
+  const levels = [...counts.keys()].sort((a, b) => a - b);
+  return levels.find((level) => (counts.get(level) ?? 0) > 1) ?? levels[0] ?? Infinity;
 }
 
 function groupIntoParents(
