@@ -21,6 +21,15 @@ function runQuick(env: Record<string, string>) {
   return spawnSync(process.execPath, [script], { cwd: root, env: { ...baseEnv, ...env }, encoding: 'utf8', timeout: 20_000 });
 }
 
+/** Waits for `condition`, failing with `describe()` (the processes' output) on timeout. */
+async function until(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(describe());
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer();
@@ -93,7 +102,7 @@ describe('npm start: ml-api + bot', () => {
     });
     child.stdout?.on('data', (d) => (output += String(d)));
     child.stderr?.on('data', (d) => (output += String(d)));
-    await expect.poll(() => /"msg":"bot running"/.test(output), { timeout: 90_000, interval: 200 }).toBe(true);
+    await until(() => /"msg":"bot running"/.test(output), 90_000, () => `the bot did not start:\n${output}`);
     const mlPid = Number(/ml-api started \(pid (\d+)\)/.exec(output)?.[1]);
     const botPid = Number(/bot started \(pid (\d+)\)/.exec(output)?.[1]);
     return { mlPid, botPid, mlPort };
@@ -112,22 +121,22 @@ describe('npm start: ml-api + bot', () => {
   it('starts the ml-api (sparse, no model) and the bot pointed at it; SIGTERM stops both', async () => {
     const { mlPid, botPid, mlPort } = await start();
     const health = (await (await fetch(`http://127.0.0.1:${mlPort}/health/ready`)).json()) as { capabilities: { sparse: boolean; dense: boolean } };
-    expect(health.capabilities).toMatchObject({ sparse: true, dense: false });
+    expect(health.capabilities, output).toMatchObject({ sparse: true, dense: false });
     // The bot reports dense=true only when ML_API_URL is set, and polls the Bot API.
     expect(output).toMatch(/"dense":true/);
-    await expect.poll(() => telegram!.calls.some((c) => c.method === 'getUpdates'), { timeout: 20_000 }).toBe(true);
+    await until(() => telegram!.calls.some((c) => c.method === 'getUpdates'), 20_000, () => `the bot never polled:\n${output}`);
 
     child!.kill('SIGTERM');
-    expect(await exited()).toBe(0);
-    expect(alive(mlPid)).toBe(false);
-    expect(alive(botPid)).toBe(false);
+    expect(await exited(), output).toBe(0);
+    expect(alive(mlPid), output).toBe(false);
+    expect(alive(botPid), output).toBe(false);
   }, 150_000);
 
   it('stops the bot and fails when the ml-api dies', async () => {
     const { mlPid, botPid } = await start();
     process.kill(mlPid, 'SIGKILL');
-    expect(await exited()).not.toBe(0);
-    expect(alive(botPid)).toBe(false);
+    expect(await exited(), output).not.toBe(0);
+    expect(alive(botPid), output).toBe(false);
     expect(output).toMatch(/ml-api exited \(SIGKILL\); stopping the rest/);
   }, 150_000);
 });

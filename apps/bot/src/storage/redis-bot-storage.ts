@@ -18,6 +18,21 @@ export interface RedisBotStorageOptions {
   readonly sessionTtlSeconds?: number;
   /** Connection timeout (default 5 s): a wrong URL fails start-up instead of hanging it. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Connection problems after start-up (ioredis reconnects by itself and emits each failure).
+   * Default: one line on stderr at most every 30 s. Commands issued meanwhile fail on their own.
+   */
+  readonly onError?: (error: Error) => void;
+}
+
+function throttledStderr(intervalMs: number): (error: Error) => void {
+  let last = 0;
+  return (error) => {
+    const now = Date.now();
+    if (now - last < intervalMs) return;
+    last = now;
+    process.stderr.write(`redis: ${error.message}\n`);
+  };
 }
 
 /**
@@ -80,6 +95,8 @@ export async function createRedisBotStorage(options: RedisBotStorageOptions): Pr
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,
   });
+  // Without a listener ioredis prints "Unhandled error event" with a stack for every failed reconnect.
+  redis.on('error', options.onError ?? throttledStderr(30_000));
   try {
     await redis.connect();
     await redis.ping();
