@@ -39,6 +39,11 @@ async function main(): Promise<void> {
   });
 
   const api = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
+  api.on('error', (error: Error) => {
+    // EADDRINUSE and friends: nothing to serve with, so stop with the reason.
+    log.fatal({ err: error }, `API server on ${config.HOST}:${config.PORT} failed: ${error.message}`);
+    process.exit(1);
+  });
   const readyRoute = () => ({ status: state.status === 'ready' ? 200 : 503, body: healthBody(state, ML_API_VERSION) });
   const internal = await startMetricsServer({
     port: config.METRICS_PORT,

@@ -165,6 +165,7 @@ describe('health, routing, auth, metrics', () => {
     await expectError(await post(secured, '/embed', { text: 'x' }), 401, 'unauthorized');
     await expectError(await post(secured, '/embed', { text: 'x' }, { authorization: 'Bearer wrong' }), 401, 'unauthorized');
     expect((await post(secured, '/embed', { text: 'x' }, { authorization: 'Bearer s3cret' })).status).toBe(200);
+    expect((await post(secured, '/embed', { text: 'x' }, { authorization: 'bearer s3cret' })).status).toBe(200);
     expect((await secured.request('/health/ready')).status).toBe(200);
   });
 
@@ -176,6 +177,8 @@ describe('health, routing, auth, metrics', () => {
     expect(text).toMatch(/ml_batch_tokens_count\{task="rerank"\} [1-9]/);
     expect(text).toMatch(/ml_queue_wait_seconds_count\{task="embed"\} [1-9]/);
     expect(text).toContain('ml_ready 1');
+    expect(text).toMatch(/ml_rejected_requests_total\{task="embed",reason="too_large"\} [1-9]/);
+    expect(text).toMatch(/ml_rejected_requests_total\{task="rerank",reason="too_large"\} [1-9]/);
   });
 });
 

@@ -15,6 +15,7 @@ import {
   rerankRequestSchema,
   type EmbedResponse,
   type HealthResponse,
+  type MlErrorCode,
   type OpenAiEmbeddingsResponse,
   type RerankResponse,
 } from '@docrag/ml-protocol';
@@ -45,6 +46,17 @@ export interface AppOptions {
   /** Unexpected errors (500s) are logged here with their stack; the client never sees it. */
   readonly onError?: (error: unknown, route: string) => void;
 }
+
+/** Refusals counted in `ml_rejected_requests_total`, by reason. */
+const REJECTION_REASONS: Partial<Record<MlErrorCode, 'too_large' | 'not_ready' | 'invalid'>> = {
+  invalid_request: 'invalid',
+  empty_input: 'invalid',
+  too_many_texts: 'too_large',
+  too_many_documents: 'too_large',
+  payload_too_large: 'too_large',
+  unsupported_media_type: 'invalid',
+  not_ready: 'not_ready',
+};
 
 const ROUTES = new Set(['/embed', '/rerank', '/v1/embeddings', '/health', '/health/live', '/health/ready']);
 
@@ -101,7 +113,8 @@ export function createApp(options: AppOptions): Hono {
     app.use('*', async (c, next) => {
       if (c.req.path.startsWith('/health')) return next();
       const header = c.req.header('authorization') ?? '';
-      const token = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+      // The scheme name is case-insensitive (RFC 9110 section 11.1).
+      const token = Buffer.from(/^bearer /i.test(header) ? header.slice(7) : '');
       if (token.length !== expected.length || !timingSafeEqual(token, expected)) {
         c.header('WWW-Authenticate', 'Bearer');
         throw new MlApiError('unauthorized', header ? 'invalid bearer token' : 'missing Authorization: Bearer <ML_API_KEY> header');
@@ -191,6 +204,10 @@ export function createApp(options: AppOptions): Hono {
   // The one place errors become HTTP answers: never a crash, never a stack trace.
   app.onError((error, c) => {
     if (error instanceof MlApiError) {
+      const reason = REJECTION_REASONS[error.code];
+      const task = c.req.path === '/rerank' ? 'rerank' : c.req.path === '/embed' || c.req.path === '/v1/embeddings' ? 'embed' : undefined;
+      // queue_full and timeout are counted by the batcher itself.
+      if (reason && task) options.metrics?.rejected(task, reason);
       if (error.extra.retryAfterSeconds !== undefined) c.header('Retry-After', String(error.extra.retryAfterSeconds));
       return c.json(error.toBody(), error.status as 400);
     }
