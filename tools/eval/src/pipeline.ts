@@ -6,6 +6,7 @@ import type { Embedder, FileRegistry, Hasher, OwnerId, TokenCounter, VectorStore
 import { OwnerId as OwnerIds, makeIngestDocument, systemClock } from '@docrag/domain';
 import { MlApiEmbedder } from '@docrag/ml-client';
 import { createDocumentParsers } from '@docrag/parsers';
+import { createQdrantVectorStore } from '@docrag/qdrant';
 import { createBm25SparseEncoder, createSparseEmbedder } from '@docrag/sparse';
 import type { Bm25EncoderOptions } from '@docrag/sparse';
 import { createSqliteStore } from '@docrag/sqlite-store';
@@ -13,7 +14,7 @@ import type { BeirDataset, BeirDocument } from './beir';
 import { evaluateRuns, percentile } from './metrics';
 import type { RetrievalScores } from './metrics';
 
-export type StoreKind = 'sqlite' | 'memory';
+export type StoreKind = 'sqlite' | 'memory' | 'qdrant';
 export type EncoderKind = 'bm25' | 'ml-api';
 
 export interface EvalOptions {
@@ -23,6 +24,9 @@ export interface EvalOptions {
   /** `ML_API_URL` for the ml-api encoder. */
   readonly mlApiUrl?: string;
   readonly mlApiKey?: string;
+  /** `QDRANT_URL` / `QDRANT_API_KEY` for the Qdrant store. */
+  readonly qdrantUrl?: string;
+  readonly qdrantApiKey?: string;
   /** Chunks asked from the store per query (documents are then ranked by their best chunk). */
   readonly chunkLimit?: number;
   /** Only the first n queries (smoke runs). */
@@ -68,7 +72,25 @@ interface OpenedStore {
   close(): Promise<void>;
 }
 
-async function openStore(kind: StoreKind, sparseModel: string): Promise<OpenedStore> {
+async function openStore(options: EvalOptions, sparseModel: string): Promise<OpenedStore> {
+  const kind = options.store;
+  if (kind === 'qdrant') {
+    if (!options.qdrantUrl) throw new Error('--store qdrant needs QDRANT_URL (e.g. http://127.0.0.1:6333)');
+    // A fresh prefix per run: the evaluation never touches the product's collections.
+    const collectionPrefix = `docrag_eval_${Date.now()}_`;
+    const store = createQdrantVectorStore({ url: options.qdrantUrl, ...(options.qdrantApiKey ? { apiKey: options.qdrantApiKey } : {}), collectionPrefix });
+    // The registry is bookkeeping only; an in-memory SQLite one serves.
+    const registry = createSqliteStore({ path: ':memory:' });
+    return {
+      store,
+      registry: registry.registry,
+      label: `qdrant ${options.qdrantUrl} (collections ${collectionPrefix}*, left for inspection)`,
+      close: async () => {
+        await store.close?.();
+        await registry.close();
+      },
+    };
+  }
   const dir = kind === 'sqlite' ? mkdtempSync(path.join(tmpdir(), 'docrag-eval-')) : undefined;
   const file = dir ? path.join(dir, 'docrag.sqlite') : ':memory:';
   const sqlite = createSqliteStore({ path: file, sparseModel });
@@ -94,7 +116,7 @@ export async function evaluateBeir(data: BeirDataset, options: EvalOptions): Pro
   const log = options.onProgress ?? (() => undefined);
   const embedder = createEmbedder(options);
   const info = await embedder.describe();
-  const opened = await openStore(options.store, info.sparseModel);
+  const opened = await openStore(options, info.sparseModel);
   try {
     const ownerId: OwnerId = OwnerIds.user('eval');
     const ingest = makeIngestDocument({

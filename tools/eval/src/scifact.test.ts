@@ -24,7 +24,8 @@ describe('eval:scifact command line', () => {
   });
 
   it('names the bad flag', () => {
-    expect(() => parseCli(['--store', 'postgres'], {})).toThrow(/--store must be sqlite or memory, got "postgres"/);
+    expect(() => parseCli(['--store', 'postgres'], {})).toThrow(/--store must be sqlite, memory or qdrant, got "postgres"/);
+    expect(parseCli(['--store', 'qdrant'], {}).store).toBe('qdrant');
     expect(() => parseCli(['--encoder', 'splade'], {})).toThrow(/--encoder must be bm25 or ml-api/);
     expect(() => parseCli(['--chunk-limit', '0'], {})).toThrow(/--chunk-limit must be a positive integer/);
     expect(() => parseCli(['--bogus'], {})).toThrow(/bogus/);

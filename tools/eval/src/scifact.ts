@@ -18,10 +18,11 @@ const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
 /** `DOCRAG_SHARED_DIR` overrides the shared folder (default `../shared` beside the repository). */
 export const sharedDir = (env: NodeJS.ProcessEnv = process.env) => env['DOCRAG_SHARED_DIR'] ?? path.resolve(workspaceRoot, '../shared');
 
-export const USAGE = `usage: eval-scifact [--data <beir dir>] [--store sqlite|memory] [--encoder bm25|ml-api]
+export const USAGE = `usage: eval-scifact [--data <beir dir>] [--store sqlite|memory|qdrant] [--encoder bm25|ml-api]
                     [--tokenizer <dir>] [--chunk-limit <n>] [--max-queries <n>]
   --data         BEIR folder: corpus.jsonl[.gz], queries.jsonl, qrels/test.tsv (default ../shared/eval/scifact)
-  --store        sqlite: the embedded store in a temporary file (default); memory: the same store in memory
+  --store        sqlite: the embedded store in a temporary file (default); memory: the same store in memory;
+                 qdrant: the Qdrant store at QDRANT_URL (QDRANT_API_KEY), in fresh docrag_eval_<time>_ collections
   --encoder      bm25: in-process BM25 sparse (default); ml-api: the ml-api at ML_API_URL (dense + sparse)
   --tokenizer    tokenizer folder for chunk sizes (default ../shared/models/all-MiniLM-L6-v2-tokenizer)
   --chunk-limit  chunks fetched per query before ranking documents by their best chunk (default 200)`;
@@ -57,8 +58,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     strict: true,
     allowPositionals: false,
   });
-  if (values.store !== 'sqlite' && values.store !== 'memory') {
-    throw new Error(`--store must be sqlite or memory, got "${values.store}" (the Qdrant store is evaluated with its own adapter once available)`);
+  if (values.store !== 'sqlite' && values.store !== 'memory' && values.store !== 'qdrant') {
+    throw new Error(`--store must be sqlite, memory or qdrant, got "${values.store}"`);
   }
   if (values.encoder !== 'bm25' && values.encoder !== 'ml-api') throw new Error(`--encoder must be bm25 or ml-api, got "${values.encoder}"`);
   const shared = sharedDir(env);
@@ -112,6 +113,8 @@ async function main(): Promise<void> {
     ...(options.maxQueries === undefined ? {} : { maxQueries: options.maxQueries }),
     ...(process.env['ML_API_URL'] ? { mlApiUrl: process.env['ML_API_URL'] } : {}),
     ...(process.env['ML_API_KEY'] ? { mlApiKey: process.env['ML_API_KEY'] } : {}),
+    ...(process.env['QDRANT_URL'] ? { qdrantUrl: process.env['QDRANT_URL'] } : {}),
+    ...(process.env['QDRANT_API_KEY'] ? { qdrantApiKey: process.env['QDRANT_API_KEY'] } : {}),
     onProgress: (message) => console.error(message),
   });
   console.log(formatReport(report, options.data));
