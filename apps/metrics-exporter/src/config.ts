@@ -36,7 +36,11 @@ export const configSchema = z.object({
     .transform((raw) => raw.split(',').map((s) => s.trim()).filter(Boolean))
     .describe('Comma-separated Qdrant collections to report; empty = every collection the server lists.'),
   DATA_DIR: z.string().default('.data').describe('Directory of the embedded store; DATA_DIR/docrag.sqlite is opened read-only for store stats and the ingestion backlog.'),
-  SQLITE_STATS: z.enum(['auto', 'on', 'off']).default('auto').describe('Embedded store stats: auto = when QDRANT_URL is empty; on/off force it. The ingestion backlog is always read from the file when it exists.'),
+  SQLITE_STATS: z.enum(['auto', 'on', 'off']).default('auto').describe('Embedded store stats: auto = when QDRANT_URL is empty; on/off force it.'),
+  INGESTION_BACKLOG: z
+    .enum(['auto', 'on', 'off'])
+    .default('auto')
+    .describe("Ingestion backlog from the bot's job table in DATA_DIR/docrag.sqlite: auto = with the embedded store stats; on = also with Qdrant (mount the bot's DATA_DIR)."),
 
   // ---- GPU ----
   GPU_STATS: z.enum(['auto', 'on', 'off']).default('auto').describe('GPU stats from nvidia-smi: auto = when nvidia-smi is on PATH; on = always (missing binary reports collector down).'),

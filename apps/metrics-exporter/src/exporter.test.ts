@@ -31,6 +31,7 @@ describe('metrics exporter', () => {
       DATA_DIR: dir,
       QDRANT_URL: 'http://127.0.0.1:9',
       GPU_STATS: 'on',
+      INGESTION_BACKLOG: 'on',
       BOT_METRICS_URL: 'http://127.0.0.1:9/metrics',
       COLLECTOR_TIMEOUT_MS: '2000',
     });
@@ -74,6 +75,14 @@ describe('metrics exporter', () => {
     });
     const registered = new Set((await exporter.registry.getMetricsAsJSON()).map((m) => m.name));
     expect(metricsOf('metrics-exporter').map((m) => m.name).filter((name) => !registered.has(name))).toEqual([]);
+  });
+
+  it('leaves the backlog out with Qdrant unless asked (the bot file is usually not mounted there)', async () => {
+    exporter = await createExporter({
+      config: loadConfig({ QDRANT_URL: 'http://127.0.0.1:9', GPU_STATS: 'off' }),
+      logger: silentLogger().logger,
+    });
+    expect(exporter.collectors.map((c) => c.name)).toEqual(['qdrant']);
   });
 
   it('turns /metrics off with METRICS_ENABLED=false', async () => {

@@ -51,8 +51,12 @@ export async function createExporter(deps: ExporterDeps): Promise<Exporter> {
   const source: SqliteStatsSource = createSqliteStatsSource(sqlitePath(config));
   const sqliteStats = config.SQLITE_STATS === 'on' || (config.SQLITE_STATS === 'auto' && !config.QDRANT_URL);
   if (sqliteStats) collectors.push(createSqliteStoreCollector(registry, source));
-  // The job table lives in the SQLite file even when vectors are in Qdrant.
-  collectors.push(createBacklogCollector(registry, source));
+  // The job table lives in the SQLite file even when vectors are in Qdrant, but then the exporter
+  // usually has no access to the bot's DATA_DIR: reading it is opt-in there, so a missing file does not
+  // hold exporter_collector_up at 0 (and page someone) forever.
+  if (config.INGESTION_BACKLOG === 'on' || (config.INGESTION_BACKLOG === 'auto' && sqliteStats)) {
+    collectors.push(createBacklogCollector(registry, source));
+  }
 
   if (config.GPU_STATS !== 'off') {
     const run = deps.runNvidiaSmi ?? nvidiaSmiRunner(config.NVIDIA_SMI_PATH);
