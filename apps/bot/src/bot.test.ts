@@ -311,3 +311,18 @@ describe('library commands', () => {
     expect(texts.at(-1)).toMatch(/sending messages too fast/);
   });
 });
+
+describe('the draft stop button', () => {
+  it('stops the running answer like /cancel', async () => {
+    const answer = scriptedAnswerQuestion({ sources, chunks: Array.from({ length: 50 }, () => 'word '), delayMs: 20 });
+    const { bot, telegram } = makeTestBot({ answerQuestion: answer.fn });
+    const running = bot.handleUpdate(textUpdate('long one'));
+    await new Promise((r) => setTimeout(r, 150));
+    const draft = telegram.of('sendMessageDraft')[0]!;
+    expect(draft.payload['can_stop']).toBe(true);
+    await bot.handleUpdate({ update_id: 77_777, stopped_message_generation: { chat: { id: 42, type: 'private', first_name: 'U' }, draft_id: draft.payload['draft_id'] as number } } as never);
+    await running;
+    expect(telegram.texts().at(-1)).toMatch(/⏹ Stopped\./);
+    expect(answer.inputs[0]?.signal?.aborted).toBe(true);
+  });
+});

@@ -17,7 +17,8 @@ export function accessComposer(deps: BotDeps): Composer<BotContext> {
 
   c.use(async (ctx, next) => {
     const chat = ctx.chat;
-    const userId = ctx.from?.id;
+    // stopped_message_generation carries only the (private) chat, whose id is the user's.
+    const userId = ctx.from?.id ?? (chat?.type === 'private' ? chat.id : undefined);
     // Channel posts, my_chat_member and the like carry nothing for us to answer.
     if (!chat || userId === undefined || ctx.from?.is_bot) return;
     if (!isAllowed(access, userId, chat.id)) {

@@ -43,7 +43,7 @@ function draftPreview(ctx: BotContext, deps: BotDeps): Preview {
     same: (a, b) => a.html === b.html,
     send: async (text) => {
       if (disabled) return;
-      await ctx.api.sendMessageDraft(chatId, draftId, text.html, { parse_mode: 'HTML' });
+      await ctx.api.sendMessageDraft(chatId, draftId, text.html, { parse_mode: 'HTML', can_stop: true });
     },
     onError: (error) => {
       // Older Bot API servers lack sendMessageDraft; the final message still arrives.

@@ -1,6 +1,6 @@
 /**
  * Questions: /ask anywhere, plain text in private chats, and plain group messages as GROUP_POLICY
- * says (mention | reply | keyword | open). /cancel stops the running answer.
+ * says (mention | reply | keyword | open). /cancel (or the draft's stop button) stops the running answer.
  */
 import type { BotContext } from '../context';
 import type { BotDeps } from '../deps';
@@ -20,6 +20,11 @@ export function askComposer(deps: BotDeps) {
     c.command('cancel', async (ctx) => {
       const stopped = deps.inFlight.cancel(ctx.docrag.userId);
       await ctx.reply(stopped ? 'Stopping…' : 'Nothing is running.');
+    });
+
+    // The stop button under a streamed draft (sendMessageDraft can_stop) works like /cancel.
+    c.on('stopped_message_generation', (ctx) => {
+      deps.inFlight.cancel(ctx.docrag.userId);
     });
 
     c.chatType('private').on('message:text', async (ctx, next) => {

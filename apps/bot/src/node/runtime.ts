@@ -28,7 +28,7 @@ import { startInternalServer } from './internal-server';
 import { createRetrieval, openEmbeddedStore } from './retrieval';
 
 /** Update types the bot handles; others are never fetched (less traffic, fewer wake-ups). */
-export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+export const ALLOWED_UPDATES = ['message', 'callback_query', 'stopped_message_generation'] as const;
 
 /** Time a cancelled answer gets to tell the user before the stores close. */
 const CANCEL_SETTLE_MS = 3000;
