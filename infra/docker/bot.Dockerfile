@@ -43,9 +43,12 @@ WORKDIR /app
 # and /tmp are written, so the container runs with a read-only root filesystem.
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /repo/dist/apps/bot ./
+# The vendored WordPiece tokenizer (Apache-2.0) sizes chunks at ingestion; TOKENIZER_PATH's empty
+# default resolves it relative to the working directory, so point at it explicitly.
+COPY models/all-MiniLM-L6-v2-tokenizer ./models/all-MiniLM-L6-v2-tokenizer
 RUN mkdir -p /data && chown 1000:1000 /data
 ENV NODE_ENV=production DATA_DIR=/data WEBHOOK_PORT=8443 METRICS_PORT=9464 \
-    SERVICE_VERSION=${VERSION}
+    TOKENIZER_PATH=/app/models/all-MiniLM-L6-v2-tokenizer OTEL_RESOURCE_ATTRIBUTES=service.version=${VERSION}
 VOLUME ["/data"]
 EXPOSE 8443 9464
 # Numeric uid so Kubernetes' runAsNonRoot can verify it without a passwd lookup (uid 1000 = node).

@@ -31,7 +31,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends tini ca-certifi
 WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /repo/dist/apps/metrics-exporter ./
-ENV NODE_ENV=production PORT=9466 SERVICE_VERSION=${VERSION}
+ENV NODE_ENV=production PORT=9466 OTEL_RESOURCE_ATTRIBUTES=service.version=${VERSION}
 EXPOSE 9466
 USER 1000:1000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \

@@ -29,8 +29,12 @@ WORKDIR /app
 # Microsoft.ML.OnnxRuntime.Gpu.Linux 1.30.0 NuGet package into bin/napi-v6/linux/x64 at build time.
 ENV ONNXRUNTIME_NODE_INSTALL=cuda12
 COPY --from=build /repo/dist/apps/ml-api/package.json /repo/dist/apps/ml-api/package-lock.json ./
+# onnxruntime-node ships binaries for every platform (darwin 86 MB, win32 134 MB, linux 69 MB);
+# the CUDA base image is linux/amd64, so only linux/x64 stays (measured: docs/performance.md).
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force \
-    && test -f node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so
+    && test -f node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so \
+    && rm -rf node_modules/onnxruntime-node/bin/napi-v6/darwin node_modules/onnxruntime-node/bin/napi-v6/win32 \
+       node_modules/onnxruntime-node/bin/napi-v6/linux/arm64
 
 FROM ${NODE_IMAGE} AS models
 ARG BAKE_MODELS=false
@@ -64,7 +68,7 @@ COPY --chmod=0755 infra/docker/ml-api-entrypoint.sh /usr/local/bin/ml-api-entryp
 # Baked weights (empty unless BAKE_MODELS=true) seed the cache; a mounted volume at /models replaces them.
 COPY --from=models --chown=1000:1000 /models /models
 ENV NODE_ENV=production PORT=8000 METRICS_PORT=9465 MODEL_DIR=/models MODEL_VARIANT=${MODEL_VARIANT} \
-    MODEL_FETCH=auto MODEL_SOURCE_DIR=/app SERVICE_VERSION=${VERSION} \
+    MODEL_FETCH=auto MODEL_SOURCE_DIR=/app OTEL_RESOURCE_ATTRIBUTES=service.version=${VERSION} \
     NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility
 VOLUME ["/models"]
 EXPOSE 8000 9465

@@ -3,7 +3,9 @@
  * images, non-root, tini, a HEALTHCHECK on the app's real health route, and (ml-api) CUDA 12 with
  * onnxruntime-node's CUDA provider installed at build time.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APPS, defaultOf, loadAppConfig, type AppName } from './support/app-configs';
 import { baseImageOf, parseDockerfile, type Stage } from './support/dockerfile';
@@ -69,6 +71,20 @@ describe('bot and metrics-exporter images', () => {
   });
 });
 
+describe('bot image', () => {
+  it('ships the vendored tokenizer the chunker loads and points TOKENIZER_PATH at it', () => {
+    const { stages } = parseDockerfile(dockerfile('bot'));
+    const runtime = lastStage(stages);
+    const copy = all(runtime, 'COPY').find((c) => c.startsWith('models/'));
+    expect(copy).toBeDefined();
+    const [src, dest] = copy!.split(/\s+/);
+    expect(existsSync(abs(path.join(src!, 'tokenizer.json'))), `${src}/tokenizer.json in the repository`).toBe(true);
+    const workdir = all(runtime, 'WORKDIR').at(-1)!;
+    const tokenizerPath = /TOKENIZER_PATH=(\S+)/.exec(all(runtime, 'ENV').join(' '))?.[1];
+    expect(tokenizerPath).toBe(path.posix.join(workdir, dest!));
+  });
+});
+
 describe('ml-api image', () => {
   const { stages } = parseDockerfile(dockerfile('ml-api'));
   const runtime = lastStage(stages);
@@ -91,6 +107,13 @@ describe('ml-api image', () => {
     // The env variable must win over the repository's .npmrc "skip" (install-utils.js reads it first).
     expect(readText('.npmrc')).toMatch(/onnxruntime-node-install=skip/);
     expect(readText('node_modules/onnxruntime-node/script/install-utils.js')).toMatch(/process\.env\.ONNXRUNTIME_NODE_INSTALL \|\| process\.env\.npm_config_onnxruntime_node_install/);
+  });
+
+  it("drops onnxruntime-node's binaries for other platforms from the amd64 image", () => {
+    const deps = stages.find((s) => s.name === 'prod-deps')!;
+    const run = all(deps, 'RUN').join(' ');
+    for (const dir of ['darwin', 'win32', 'linux/arm64']) expect(run).toContain(`onnxruntime-node/bin/napi-v6/${dir}`);
+    expect(run).not.toMatch(/napi-v6\/linux\/x64(\s|$)/);
   });
 
   it('keeps the model cache on a volume and can bake pinned weights in with a build arg', () => {
