@@ -5,7 +5,7 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import type { EmbeddingModel, Encoded } from '@docrag/onnx';
-import { createMetricsRegistry, createMlApiMetrics } from '@docrag/observability';
+import { createMetricsRegistry, createMlApiMetrics, registerInMemoryTracing, withSpan } from '@docrag/observability';
 import { embedResponseSchema, mlErrorBodySchema, rerankResponseSchema } from '@docrag/ml-protocol';
 import { createBm25SparseEncoder } from '@docrag/sparse';
 import type { AddressInfo } from 'node:net';
@@ -141,5 +141,29 @@ describe('client disconnect', () => {
     expect((await first).status).toBe(200);
     await embed.idle();
     expect(seen).toEqual(['kept-1', 'kept-2']);
+  });
+});
+
+describe('tracing', () => {
+  it('runs each batch in its own span linked to every request it served', async () => {
+    const tracing = registerInMemoryTracing();
+    try {
+      const { app } = appWith({ EMBED_MAX_BATCH_SIZE: '32', EMBED_MAX_WAIT_MS: '30' });
+      const traceIds = await Promise.all(
+        ['first request', 'second request'].map((text) =>
+          withSpan('client request', {}, async (span) => {
+            expect((await app.request('/embed', json({ text }))).status).toBe(200);
+            return span.spanContext().traceId;
+          }),
+        ),
+      );
+      const batch = tracing.spans().find((span) => span.name === 'ml.embed.batch');
+      expect(batch).toBeDefined();
+      expect(batch!.attributes['docrag.batch.size']).toBe(2);
+      expect(batch!.links.map((link) => link.context.traceId).sort()).toEqual([...traceIds].sort());
+      expect(traceIds).not.toContain(batch!.spanContext().traceId);
+    } finally {
+      await tracing.shutdown();
+    }
   });
 });

@@ -13,7 +13,8 @@ import {
   type LoadModelOptions,
   type RerankModel,
 } from '@docrag/onnx';
-import type { MlApiMetrics } from '@docrag/observability';
+import { ATTR, activeSpanContext, withBatchSpan, type MlApiMetrics } from '@docrag/observability';
+import type { SpanContext } from '@opentelemetry/api';
 import { createBm25SparseEncoder } from '@docrag/sparse';
 import type { BatchHooks } from './batching/micro-batcher';
 import { modelDirs, type Config } from './config';
@@ -90,13 +91,28 @@ export async function loadModels(config: Config, deps: StartupDeps): Promise<Loa
   return { ...(embed ? { embed } : {}), ...(rerank ? { rerank } : {}), notes };
 }
 
-function hooksFor(task: 'embed' | 'rerank', metrics: MlApiMetrics | undefined): BatchHooks | undefined {
-  if (!metrics) return undefined;
+/**
+ * Metrics and tracing around the batcher. A batch serves many requests, so its span
+ * (`ml.<task>.batch`) starts its own trace and links to each request's span.
+ */
+function hooksFor(task: 'embed' | 'rerank', metrics: MlApiMetrics | undefined): BatchHooks {
   return {
-    queueWait: (seconds) => metrics.queueWait(task, seconds),
-    batch: (event) => metrics.batch({ task, ...event }),
-    depth: (items) => metrics.queueDepth(task, items),
-    rejected: (reason) => metrics.rejected(task, reason),
+    captureContext: () => activeSpanContext(),
+    around: (batch, run) =>
+      withBatchSpan(
+        `ml.${task}.batch`,
+        batch.contexts as readonly (SpanContext | undefined)[],
+        { [ATTR.batchTask]: task, [ATTR.batchSize]: batch.size, 'docrag.batch.tokens': batch.tokens },
+        () => run(),
+      ),
+    ...(metrics
+      ? {
+          queueWait: (seconds: number) => metrics.queueWait(task, seconds),
+          batch: (event: { size: number; tokens: number; seconds: number }) => metrics.batch({ task, ...event }),
+          depth: (items: number) => metrics.queueDepth(task, items),
+          rejected: (reason: 'queue_full' | 'timeout') => metrics.rejected(task, reason),
+        }
+      : {}),
   };
 }
 

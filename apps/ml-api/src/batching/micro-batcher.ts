@@ -16,6 +16,10 @@
  */
 
 export interface BatchHooks {
+  /** Called in the submitting request's async context; its result is handed to `around`. */
+  captureContext?(): unknown;
+  /** Wraps one batch run (a tracing span linked to the requests it serves). */
+  around?<T>(batch: { size: number; tokens: number; contexts: readonly unknown[] }, run: () => Promise<T>): Promise<T>;
   queueWait?(seconds: number): void;
   batch?(event: { size: number; tokens: number; seconds: number }): void;
   depth?(items: number): void;
@@ -78,6 +82,7 @@ interface QueuedItem<I, O> {
   readonly index: number;
   readonly enqueuedAt: number;
   readonly request: PendingRequest<O>;
+  readonly context: unknown;
 }
 
 export class MicroBatcher<I, O> {
@@ -124,7 +129,8 @@ export class MicroBatcher<I, O> {
       };
       signal?.addEventListener('abort', request.onAbort, { once: true });
       const enqueuedAt = this.now();
-      inputs.forEach((input, index) => this.queue.push({ input, tokens: Math.max(1, this.options.tokensOf(input)), index, enqueuedAt, request }));
+      const context = this.options.hooks?.captureContext?.();
+      inputs.forEach((input, index) => this.queue.push({ input, tokens: Math.max(1, this.options.tokensOf(input)), index, enqueuedAt, request, context }));
       this.reportDepth();
       this.schedule();
     });
@@ -210,15 +216,19 @@ export class MicroBatcher<I, O> {
   private async runBatch(items: readonly QueuedItem<I, O>[]): Promise<void> {
     const started = this.now();
     for (const item of items) this.options.hooks?.queueWait?.((started - item.enqueuedAt) / 1000);
+    const longest = items.reduce((max, item) => Math.max(max, item.tokens), 0);
+    const run = () => this.options.run(items.map((item) => item.input));
+    const around = this.options.hooks?.around;
     let outputs: O[];
     try {
-      outputs = await this.options.run(items.map((item) => item.input));
+      outputs = around
+        ? await around({ size: items.length, tokens: items.length * longest, contexts: [...new Set(items.map((item) => item.context))] }, run)
+        : await run();
       if (outputs.length !== items.length) throw new Error(`batch returned ${outputs.length} outputs for ${items.length} inputs`);
     } catch (error) {
       for (const item of items) this.fail(item.request, error);
       return;
     }
-    const longest = items.reduce((max, item) => Math.max(max, item.tokens), 0);
     this.options.hooks?.batch?.({ size: items.length, tokens: items.length * longest, seconds: (this.now() - started) / 1000 });
     items.forEach((item, i) => {
       const request = item.request;
