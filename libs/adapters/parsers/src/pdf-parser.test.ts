@@ -119,6 +119,14 @@ describe('page furniture', () => {
     );
   });
 
+  it('keeps section headings that open every page at the same height', async () => {
+    const pages = ['Alpha', 'Beta', 'Gamma'].map((name, i) => ({
+      lines: [{ text: `Section ${i + 1}`, size: 18 }, { text: `The ${name} part of the report has its own content.`, gapBefore: 10 }, { text: `${name} continues on a second line here.` }],
+    }));
+    const doc = await parser.parse(buildPdf(pages));
+    expect(doc.blocks.filter((b) => b.kind === 'heading').map((b) => b.text)).toEqual(['Section 1', 'Section 2', 'Section 3']);
+  });
+
   it('turns table-of-contents dot leaders into an ellipsis and never into headings', async () => {
     const doc = await parser.parse(
       buildPdf([{ lines: [{ text: 'Contents', size: 18 }, { text: '1 Introduction . . . . . . . . 3', size: 14, gapBefore: 10 }, { text: 'Body text here.', gapBefore: 10 }] }]),

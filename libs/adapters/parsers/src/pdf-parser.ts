@@ -164,7 +164,10 @@ const PAGE_NUMBER = /^\s*(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:of|\/)\s
  * candidates, so a number or a repeated phrase inside the body is kept. Left in, they would be
  * glued into paragraphs and pollute every chunk of the document.
  */
-export function dropPageFurniture<T extends { text: string; y: number; page: number }>(lines: readonly T[], pageCount: number): T[] {
+export function dropPageFurniture<T extends { text: string; y: number; page: number; size: number }>(lines: readonly T[], pageCount: number): T[] {
+  // Running heads are set at or below the body size; a larger line repeating at the top of pages
+  // is a section heading that starts each page ("Chapter 1", "Chapter 2"), which must stay.
+  const body = bodySize(lines);
   const heightsByPage = new Map<number, number[]>();
   for (const line of lines) heightsByPage.set(line.page, [...(heightsByPage.get(line.page) ?? []), line.y]);
   const edgeHeights = new Map<number, Set<number>>();
@@ -186,6 +189,7 @@ export function dropPageFurniture<T extends { text: string; y: number; page: num
   return lines.filter((line) => {
     if (!atEdge(line)) return true;
     if (PAGE_NUMBER.test(line.text)) return false;
+    if (line.size > body * 1.05) return true;
     return pageCount < 3 || (pagesByKey.get(key(line))?.size ?? 0) < threshold;
   });
 }
@@ -299,7 +303,7 @@ export function joinLines(lines: readonly string[]): string {
 }
 
 /** The most common text size, weighted by characters: what body text is set in. */
-function bodySize(lines: readonly Line[]): number {
+function bodySize(lines: ReadonlyArray<{ text: string; size: number }>): number {
   const weight = new Map<number, number>();
   for (const line of lines) {
     if (line.size <= 0) continue;
