@@ -24,6 +24,7 @@ import { sequenceKey } from '../transport/ordering';
 import { takePendingUpdates } from '../transport/polling';
 import { createTaskTracker } from '../transport/tasks';
 import { createDedupeMiddleware, createDetachMiddleware, createWebhookHandler } from '../transport/webhook';
+import { createNodeDownloader } from './file-download';
 import { startInternalServer } from './internal-server';
 import { createRetrieval, openEmbeddedStore } from './retrieval';
 
@@ -87,6 +88,7 @@ export async function startBotRuntime(config: Config, options: BotRuntimeOptions
     clock,
     logger,
     metrics,
+    downloadFile: createNodeDownloader(config.TELEGRAM_API_ROOT, config.TELEGRAM_BOT_TOKEN),
     apiTransformers: [...(options.apiTransformers ?? []), createTelegramApiTransformer({ metrics }) as Transformer],
   };
   let bot: Bot<BotContext>;
