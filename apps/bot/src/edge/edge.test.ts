@@ -11,45 +11,26 @@ import { startHttpTelegram } from '../../test/support/http-telegram';
 import type { HttpTelegram } from '../../test/support/http-telegram';
 import { startSseLlm } from '../../test/support/sse-llm';
 import type { SseLlm } from '../../test/support/sse-llm';
+import { startTinyMlApi } from '../../test/support/tiny-ml-api';
+import type { TinyMlApi } from '../../test/support/tiny-ml-api';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
 const denoBin = path.join(root, 'node_modules/deno/bin.cjs');
 const TOKEN = '123456:EDGE-test_token';
 const SECRET = 'edge-secret_1';
 const USER = 42;
+const ML_USER = 43;
 
-let telegram: HttpTelegram;
-let llm: SseLlm;
-let deno: ChildProcess;
-let webhookUrl: string;
-let output = '';
-let updateId = 1000;
-
-function update(message: Record<string, unknown>, id = ++updateId) {
-  return {
-    update_id: id,
-    message: {
-      message_id: id,
-      date: Math.floor(Date.now() / 1000),
-      chat: { id: USER, type: 'private', first_name: 'Ada' },
-      from: { id: USER, is_bot: false, first_name: 'Ada', language_code: 'en' },
-      ...message,
-    },
-  };
+interface EdgeProcess {
+  readonly url: string;
+  output(): string;
+  stop(): Promise<void>;
 }
 
-function post(body: unknown, secret?: string): Promise<Response> {
-  return fetch(webhookUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(secret === undefined ? {} : { 'x-telegram-bot-api-secret-token': secret }) },
-    body: JSON.stringify(body),
-  });
-}
-
-beforeAll(async () => {
-  telegram = await startHttpTelegram(TOKEN);
-  llm = await startSseLlm();
-  deno = spawn(
+/** Runs `deno run apps/bot/src/edge/main.ts` with the given variables; resolves once it listens. */
+async function startEdge(env: Record<string, string>): Promise<EdgeProcess> {
+  let output = '';
+  const child: ChildProcess = spawn(
     process.execPath,
     [denoBin, 'run', '--config', 'apps/bot/src/edge/deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'apps/bot/src/edge/main.ts'],
     {
@@ -64,53 +45,96 @@ beforeAll(async () => {
         WEBHOOK_SECRET: SECRET,
         WEBHOOK_HOST: '127.0.0.1',
         WEBHOOK_PORT: '0',
-        ALLOWED_USER_IDS: String(USER),
+        ALLOWED_USER_IDS: `${USER},${ML_USER}`,
         OPENAI_API_KEY: 'sk-edge',
         OPENAI_BASE_URL: llm.url,
         DEFAULT_MODEL: 'edge-llm',
         DRAFT_INTERVAL_MS: '50',
         PROGRESS_EDIT_INTERVAL_MS: '0',
         DENO_KV_PATH: ':memory:',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  deno.stdout?.on('data', (d) => (output += String(d)));
-  deno.stderr?.on('data', (d) => (output += String(d)));
-  webhookUrl = await new Promise<string>((resolve, reject) => {
+  child.stdout?.on('data', (d) => (output += String(d)));
+  child.stderr?.on('data', (d) => (output += String(d)));
+  const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the edge entry did not start within 60 s:\n${output}`)), 60_000);
-    const check = () => {
+    child.stdout?.on('data', () => {
       const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);
       }
-    };
-    deno.stdout?.on('data', check);
-    deno.once('exit', (code) => {
+    });
+    child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`the edge entry exited with code ${code}:\n${output}`));
     });
   });
+  return {
+    url,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+let telegram: HttpTelegram;
+let llm: SseLlm;
+let edge: EdgeProcess;
+let updateId = 1000;
+
+function update(message: Record<string, unknown>, user = USER, id = ++updateId) {
+  return {
+    update_id: id,
+    message: {
+      message_id: id,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: user, type: 'private', first_name: 'Ada' },
+      from: { id: user, is_bot: false, first_name: 'Ada', language_code: 'en' },
+      ...message,
+    },
+  };
+}
+
+function post(body: unknown, secret?: string, url = edge.url): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(secret === undefined ? {} : { 'x-telegram-bot-api-secret-token': secret }) },
+    body: JSON.stringify(body),
+  });
+}
+
+beforeAll(async () => {
+  telegram = await startHttpTelegram(TOKEN);
+  llm = await startSseLlm();
+  edge = await startEdge({});
 }, 90_000);
 
 afterAll(async () => {
-  if (deno && deno.exitCode === null) {
-    const exited = new Promise((resolve) => deno.once('exit', resolve));
-    deno.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-    if (deno.exitCode === null) deno.kill('SIGKILL');
-  }
+  await edge?.stop();
   await telegram?.close();
   await llm?.close();
 });
 
 describe('Deno edge entry', () => {
+  it('publishes the command menu on start', async () => {
+    const call = await telegram.waitFor((c) => c.method === 'setMyCommands');
+    expect((call.payload['commands'] as Array<{ command: string }>).map((c) => c.command)).toContain('ask');
+  });
+
   it('answers health probes and refuses other paths', async () => {
-    const base = new URL(webhookUrl);
+    const base = new URL(edge.url);
     expect((await fetch(new URL('/health/live', base))).status).toBe(200);
     expect((await fetch(new URL('/nope', base))).status).toBe(404);
-    expect((await fetch(webhookUrl)).status).toBe(405);
+    expect((await fetch(edge.url)).status).toBe(405);
   });
 
   it('rejects a webhook call with a missing or wrong secret with 401', async () => {
@@ -152,7 +176,37 @@ describe('Deno edge entry', () => {
     // Give a duplicate time to show up if it were processed.
     await new Promise((r) => setTimeout(r, 1_500));
     expect(sent() - before).toBe(1);
-    expect(output).toMatch(/redelivered update ignored/);
+    expect(edge.output()).toMatch(/redelivered update ignored/);
+  });
+});
+
+describe('Deno edge entry with an ml-api', () => {
+  let ml: TinyMlApi;
+  let withMl: EdgeProcess;
+  beforeAll(async () => {
+    ml = await startTinyMlApi();
+    withMl = await startEdge({ ML_API_URL: ml.url, ML_API_KEY: 'ml-secret' });
+  }, 90_000);
+  afterAll(async () => {
+    await withMl?.stop();
+    await ml?.close();
+  });
+
+  it('embeds (dense + sparse) and reranks through the ml-api client under Deno, with the bearer key', async () => {
+    const doc = '# Fusion\n\nReciprocal rank fusion adds 1/(k + rank) for each ranked list.\n\nUnrelated paragraph about bread.';
+    telegram.files.set('documents/ml-doc', new TextEncoder().encode(doc));
+    await post(update({ document: { file_id: 'ml-doc', file_unique_id: 'm1', file_name: 'fusion.md', mime_type: 'text/markdown', file_size: doc.length } }, ML_USER), SECRET, withMl.url);
+    await telegram.waitFor((c) => c.payload['chat_id'] === ML_USER && /Indexed <b>fusion\.md<\/b>/.test(String(c.payload['text'] ?? '')));
+    await post(update({ text: 'What does reciprocal rank fusion add?' }, ML_USER), SECRET, withMl.url);
+    const answer = await telegram.waitFor((c) => c.method === 'sendMessage' && c.payload['chat_id'] === ML_USER && String(c.payload['text'] ?? '').includes('1/(k + rank)'));
+    expect(String(answer.payload['text'])).toContain('fusion.md');
+
+    expect(ml.calls.some((c) => c.path === '/health/ready')).toBe(true);
+    const embeds = ml.calls.filter((c) => c.path === '/embed');
+    expect(embeds.some((c) => (c.body as { is_query?: boolean }).is_query === false)).toBe(true);
+    expect(embeds.some((c) => (c.body as { is_query?: boolean }).is_query === true)).toBe(true);
+    expect(ml.calls.some((c) => c.path === '/rerank')).toBe(true);
+    expect(ml.calls.every((c) => c.path.startsWith('/health') || c.headers['authorization'] === 'Bearer ml-secret')).toBe(true);
   });
 });
 

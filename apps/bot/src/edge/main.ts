@@ -2,8 +2,10 @@
  * Deno edge entry (webhook only): `deno run --config apps/bot/src/edge/deno.json apps/bot/src/edge/main.ts`
  * or Deno Deploy. Reads the same variables as the Node bot (see docs/edge.md), keeps all state in
  * Deno KV and serves the webhook with `Deno.serve`. Registering the webhook (setWebhook) is left to
- * the deployment step, as an edge isolate may start many times.
+ * the deployment step, as an edge isolate may start many times; the command menu is published on
+ * each start (idempotent).
  */
+import { registerCommands } from '../features/commands';
 import { createEdgeApp } from './edge-app';
 import type { KvLike } from '../storage/deno-kv-bot-storage';
 import { createMemoryKv } from '../storage/memory-kv';
@@ -47,6 +49,10 @@ async function main(): Promise<void> {
         console.log(JSON.stringify({ level: 'info', msg: 'edge webhook listening', url: `http://${hostname}:${port}${app.config.WEBHOOK_PATH}` })),
     },
     app.handler,
+  );
+  // The command menu, once per isolate start: one cheap call, and the menu never lags a deploy.
+  void registerCommands(app.bot.api).catch((error: unknown) =>
+    console.warn(JSON.stringify({ level: 'warn', msg: 'setMyCommands failed; the menu keeps its previous state', err: String(error) })),
   );
   const shutdown = () => {
     stop.abort();
