@@ -148,7 +148,10 @@ export class MicroBatcher<I, O> {
     const due = (oldest?.enqueuedAt ?? 0) + this.options.maxWaitMs - this.now();
     if (this.queue.length >= this.options.maxBatchSize || due <= 0) {
       this.clearTimer();
+      // runWindow takes its items synchronously, so this sees the rest of the queue and may
+      // start another batch when maxConcurrentBatches allows.
       void this.runWindow();
+      this.schedule();
       return;
     }
     this.timer ??= setTimeout(() => {
