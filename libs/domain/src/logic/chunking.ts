@@ -33,6 +33,7 @@ export interface ChunkedDocument {
   readonly children: ChildChunk[];
 }
 
+/** Defaults of `chunkDocument` (parent ~1200, child 384 with 64 overlap, as in the original service). */
 export const CHUNKING_DEFAULTS = { parentTokens: 1200, childTokens: 384, childOverlap: 64, minParentTokens: 64 } as const;
 
 /** One heading or (piece of a) paragraph, with where it sits in the document. */

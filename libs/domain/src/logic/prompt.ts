@@ -36,6 +36,7 @@ export function describeLocation(location: { headingPath: readonly string[]; pag
   return parts.join(', ');
 }
 
+/** `p. 3` or `pp. 3–5`; undefined when the format has no pages. */
 export function formatPages(start?: number, end?: number): string | undefined {
   if (start === undefined) return undefined;
   return end === undefined || end === start ? `p. ${start}` : `pp. ${start}–${end}`;

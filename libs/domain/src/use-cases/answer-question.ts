@@ -32,6 +32,7 @@ export interface AnswerDeps {
   readonly onStage?: (stage: AnswerStage, ms: number) => void;
 }
 
+/** Defaults of `makeAnswerQuestion`: 30 fused candidates, top 5 after rerank, 3 turns of history. */
 export const ANSWER_DEFAULTS = {
   retrievalLimit: 30,
   rerankTopK: 5,

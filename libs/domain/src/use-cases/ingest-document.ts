@@ -25,6 +25,7 @@ export interface IngestDeps {
   readonly childOverlap?: number;
 }
 
+/** Defaults of `makeIngestDocument`: 20 MB is what the cloud Bot API lets a bot download. */
 export const INGEST_DEFAULTS = { maxFileBytes: 20 * 1024 * 1024, embedBatchSize: 32 } as const;
 
 function checkAborted(signal: AbortSignal | undefined): void {
