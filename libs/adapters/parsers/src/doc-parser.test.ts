@@ -18,6 +18,15 @@ describe('DocParser', () => {
     });
   });
 
+  it('refuses Word 6/95 files as unsupported_format', async () => {
+    const doc = buildDoc(['old']);
+    // The WordDocument stream starts at sector 2 (after the FAT and directory sectors).
+    new DataView(doc.buffer).setUint16(3 * 512, 0xa5dc, true);
+    await expect(parser.parse(doc, { fileName: 'old.doc' })).rejects.toMatchObject({
+      detail: { code: 'unsupported_format', detected: 'doc-word6', fileName: 'old.doc' },
+    });
+  });
+
   it('refuses an OLE file that is not a Word document', async () => {
     await expect(parser.parse(buildOle({ Workbook: new Uint8Array(100) }))).rejects.toMatchObject({
       detail: { code: 'corrupt_file', format: 'doc', reason: 'WordDocument stream is missing' },

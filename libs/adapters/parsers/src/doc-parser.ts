@@ -10,6 +10,7 @@ const FIB_WHICH_TABLE = 0x0200;
 const FIB_ENCRYPTED = 0x0100;
 const FIB_OBFUSCATED = 0x8000;
 const WORD_MAGIC = 0xa5ec;
+const WORD6_MAGIC = 0xa5dc;
 
 /**
  * Legacy Word 97-2003 `.doc` through word-extractor. The compound file is validated by our own
@@ -29,7 +30,10 @@ export class DocParser implements DocumentParser {
       if (!word) throw corruptFile('doc', 'WordDocument stream is missing');
       if (word.length < 0x1aa) throw corruptFile('doc', 'Word file information block is truncated');
       const view = new DataView(word.buffer, word.byteOffset, word.byteLength);
-      if (view.getUint16(0, true) !== WORD_MAGIC) throw corruptFile('doc', 'not a Word 97-2003 document (bad FIB magic)');
+      const magic = view.getUint16(0, true);
+      // Word 6.0/95 files (wIdent 0xA5DC) are OLE too, but word-extractor reads Word 97+ only.
+      if (magic === WORD6_MAGIC) throw new RagError({ code: 'unsupported_format', detected: 'doc-word6', ...(options?.fileName ? { fileName: options.fileName } : {}) });
+      if (magic !== WORD_MAGIC) throw corruptFile('doc', 'not a Word 97-2003 document (bad FIB magic)');
       const flags = view.getUint16(0x0a, true);
       if (flags & (FIB_ENCRYPTED | FIB_OBFUSCATED)) throw new RagError({ code: 'encrypted_file', format: 'doc' });
       const table = flags & FIB_WHICH_TABLE ? '1Table' : '0Table';

@@ -86,6 +86,14 @@ describe('PdfParser', () => {
     expect((globalThis as { pdfjsWorker?: { WorkerMessageHandler?: unknown } }).pdfjsWorker?.WorkerMessageHandler).toBeDefined();
   });
 
+  it('stops with cancelled when the signal aborts during parsing', async () => {
+    const big = buildPdf(Array.from({ length: 60 }, (_, p) => ({ lines: Array.from({ length: 40 }, (_, i) => ({ text: `Page ${p} line ${i} with some words.` })) })));
+    const controller = new AbortController();
+    const pending = parser.parse(big, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 5);
+    await expect(pending).rejects.toMatchObject({ detail: { code: 'cancelled' } });
+  });
+
   it('refuses more pages than the limit with invalid_input', async () => {
     const small = new PdfParser({ ...DEFAULT_PARSER_LIMITS, maxPdfPages: 1 });
     await expect(small.parse(buildPdf([{ lines: [{ text: 'a' }] }, { lines: [{ text: 'b' }] }]))).rejects.toMatchObject({

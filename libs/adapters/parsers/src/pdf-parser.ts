@@ -103,6 +103,11 @@ export class PdfParser implements DocumentParser {
       verbosity: 0,
       ...pdfjsAssets,
     });
+    // Destroying the loading task rejects whatever pdfjs is awaiting, so a cancelled upload stops
+    // mid-page instead of at the next page boundary.
+    const signal = options?.signal;
+    const onAbort = (): void => void task.destroy().catch(() => undefined);
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const doc = await task.promise;
       if (doc.numPages > this.limits.maxPdfPages) {
@@ -122,8 +127,10 @@ export class PdfParser implements DocumentParser {
       const title = cleanPdfTitle(info?.Title) ?? blocks.find((b) => b.kind === 'heading')?.text;
       return finishDocument('pdf', blocks, { pageCount: doc.numPages, ...(title ? { title } : {}) });
     } catch (error) {
+      if (signal?.aborted) throw new RagError({ code: 'cancelled' }, { cause: signal.reason });
       throw mapPdfError(error);
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       await task.destroy().catch(() => undefined);
     }
   }
