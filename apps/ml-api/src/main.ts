@@ -53,7 +53,10 @@ async function main(): Promise<void> {
     routes: { '/health/live': () => ({ status: 200, body: { status: 'live' } }), '/health/ready': readyRoute, '/health': readyRoute },
     onError: (error, path) => log.warn({ err: error, path }, 'metrics route failed'),
   });
-  log.info({ port: config.PORT, metricsPort: internal.port }, 'listening; loading models');
+  if (!api.listening) await new Promise((resolve) => api.once('listening', resolve));
+  const address = api.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  log.info({ port, metricsPort: internal.port }, 'listening; loading models');
 
   let stopping = false;
   const stop = async (signal: string) => {
