@@ -45,6 +45,11 @@ describe('parseMarkdownText', () => {
     });
   });
 
+  it('turns GFM table rows into one paragraph each', () => {
+    const doc = parseMarkdownText('| Type | Example |\n|:-----|--------:|\n| Shield | **Mauna Loa** |\n| Strato | Fuji |\n\nAfter the table.');
+    expect(doc.blocks.map((b) => b.text)).toEqual(['Type | Example', 'Shield | Mauna Loa', 'Strato | Fuji', 'After the table.']);
+  });
+
   it('uses the first level-1 heading as title when there is no front matter', () => {
     expect(parseMarkdownText('Intro text\n\nMain Title\n==========\n\nBody').title).toBe('Main Title');
   });

@@ -8,6 +8,7 @@ const SETEXT_1 = /^ {0,3}=+[ \t]*$/;
 const SETEXT_2 = /^ {0,3}-+[ \t]*$/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 const LIST_ITEM = /^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+/;
+const TABLE_DELIMITER = /^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
 const THEMATIC_BREAK = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
 
 /**
@@ -91,6 +92,14 @@ export function parseMarkdownText(source: string): ParsedDocument {
       i++;
       continue;
     }
+    // GFM table: a header row, a delimiter row, then body rows; each row becomes one paragraph
+    // (`cell | cell`), like DOCX and EPUB tables, so a row stays one retrievable fact.
+    if (paragraph.length === 0 && line.includes('|') && TABLE_DELIMITER.test(lines[i + 1] ?? '')) {
+      blocks.paragraph(tableRow(line));
+      i += 2;
+      while (i < lines.length && (lines[i] ?? '').includes('|') && (lines[i] ?? '').trim()) blocks.paragraph(tableRow(lines[i++] ?? ''));
+      continue;
+    }
     if (LIST_ITEM.test(line)) flush();
     paragraph.push(line.replace(LIST_ITEM, '').replace(/^ {0,3}>[ \t]?/, ''));
     i++;
@@ -98,6 +107,17 @@ export function parseMarkdownText(source: string): ParsedDocument {
   flush();
   const docTitle = title ?? firstH1;
   return finishDocument('markdown', blocks.toArray(), docTitle ? { title: docTitle } : {});
+}
+
+function tableRow(line: string): string {
+  return line
+    .trim()
+    .replace(/^\|/, '')
+    .replace(/\|$/, '')
+    .split(/(?<!\\)\|/)
+    .map((cell) => inlineToText(cell.trim()))
+    .filter(Boolean)
+    .join(' | ');
 }
 
 /** Reduces inline Markdown to the words a reader sees. */
