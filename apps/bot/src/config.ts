@@ -118,6 +118,7 @@ export const configSchema = z
     METRICS_HOST: z.string().default('0.0.0.0').describe('Interface the internal server (metrics, health) binds.'),
     METRICS_PORT: port(9464).describe('Port of the internal server: /metrics, /health/live, /health/ready.'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
+    STARTUP_TIMEOUT_MS: int(30_000, 1000).describe('How long start-up waits for the Bot API (getMe) before failing, in ms.'),
     SHUTDOWN_GRACE_MS: int(10_000, 0).describe('How long SIGTERM waits for answers in flight before cancelling them, in ms.'),
     OTEL_SDK_DISABLED: bool(false).describe('Turn OpenTelemetry off.'),
     OTEL_SERVICE_NAME: z.string().default('docrag-bot').describe('service.name of traces and metrics.'),

@@ -104,7 +104,7 @@ export async function startBotRuntime(config: Config, options: BotRuntimeOptions
   } else {
     bot = createBot({ ...deps, prelude: [sequentialize<BotContext>(sequenceKey) as MiddlewareFn<BotContext>, updateSpan] });
   }
-  await bot.init();
+  await initWithin(bot, config.STARTUP_TIMEOUT_MS, config.TELEGRAM_API_ROOT);
   logger.info({ bot: bot.botInfo.username, mode: config.BOT_MODE, store: config.QDRANT_URL ? 'qdrant' : 'sqlite', dense: Boolean(config.ML_API_URL), llm: retrieval.generator.info.kind, storage: storage.kind }, 'bot starting');
   await registerCommands(bot.api).catch((error: unknown) => logger.warn({ err: String(error) }, 'setMyCommands failed; the menu keeps its previous state'));
 
@@ -190,4 +190,25 @@ export async function startBotRuntime(config: Config, options: BotRuntimeOptions
     ...(webhookPort !== undefined ? { webhookPort } : {}),
     stop,
   };
+}
+
+/**
+ * getMe through auto-retry would wait out network errors for minutes; at start-up a clear failure
+ * is better (the orchestrator restarts us), naming the API root that could not be reached.
+ */
+async function initWithin(bot: Bot<BotContext>, timeoutMs: number, apiRoot: string): Promise<void> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error(`could not reach the Bot API at ${apiRoot} within ${timeoutMs} ms (getMe); check TELEGRAM_API_ROOT and the network`));
+    }, timeoutMs);
+  });
+  try {
+    // grammY's Node build types its signal with the abort-controller polyfill; the global one works.
+    await Promise.race([bot.init(controller.signal as unknown as Parameters<typeof bot.init>[0]), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
