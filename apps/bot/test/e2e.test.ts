@@ -214,6 +214,23 @@ describe('a private chat', () => {
   });
 });
 
+describe('operations', () => {
+  it('publishes the command menu and serves health and metrics on the internal port', async () => {
+    const menu = tg.calls.find((c) => c.method === 'setMyCommands');
+    expect(JSON.stringify(menu?.payload['commands'])).toContain('"command":"ask"');
+    const base = `http://127.0.0.1:${runtime!.internalPort}`;
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    const ready = await fetch(`${base}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { telegram: true, store: true, accepting: true } });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/telegram_updates_total\{[^}]*update_type="message"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/rag_questions_total\{[^}]*outcome="generated"[^}]*\} [1-9]/);
+    // Since the restart: the corrupt PDF and the .exe.
+    expect(metrics).toMatch(/ingestion_files_total\{[^}]*outcome="failed"[^}]*\} [1-9]/);
+  });
+});
+
 describe('a group', () => {
   it('answers only when mentioned (GROUP_POLICY=mention) and never shows private documents', async () => {
     const member = client(USER, { id: GROUP, type: 'group' });
