@@ -14,7 +14,8 @@
  * Questions alternate between the two (ABBA order) so drift hits both equally. Goal: overhead <= 5%.
  *
  * Options (env): BENCH_QUESTIONS (default 200 per side), BENCH_DOCS (default 40), BENCH_WARMUP (default 40),
- * BENCH_SHAPES (default `ml-api,sparse`), BENCH_EXPORTER (`otlp` default, `none` to drop spans).
+ * BENCH_SHAPES (default `ml-api,sparse`), BENCH_EXPORTER (`otlp` default, `none` to drop spans),
+ * BENCH_AA=1 (both sides bare: the machine's noise floor).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -98,7 +99,9 @@ async function startMlApi(dir: string): Promise<{ tracedUrl: string; plainUrl: s
 }
 
 async function measure(shape: string, dir: string, urls?: { tracedUrl: string; plainUrl: string }): Promise<number> {
-  const instrumented = await createBotSide({ dataDir: dir, instrumented: true, ...(urls ? { mlApiUrl: urls.tracedUrl } : {}) });
+  // BENCH_AA=1 runs the baseline against itself: the noise floor of this machine.
+  const aa = process.env['BENCH_AA'] === '1';
+  const instrumented = await createBotSide({ dataDir: dir, instrumented: !aa, ...(urls ? { mlApiUrl: aa ? urls.plainUrl : urls.tracedUrl } : {}) });
   const baseline = await createBotSide({ dataDir: dir, instrumented: false, ...(urls ? { mlApiUrl: urls.plainUrl } : {}) });
   for (let i = 0; i < DOCS; i++) await baseline.ingest(`doc-${i}.md`, document(i));
   const questions = Array.from({ length: 64 }, () => `what does the ${words(6)} say?`);
