@@ -6,14 +6,14 @@ import { escapeHtml } from '../render/telegram-html';
 import { COMMANDS } from './commands';
 import { featureComposer } from './boundary';
 
-export function helpText(deps: BotDeps, chatType: string | undefined): string {
+export function helpText(deps: BotDeps, chatType: string | undefined, botUsername: string): string {
   const s = deps.settings;
   const group =
     chatType === 'private'
       ? ''
       : `\n\n<b>In this group</b>\n${
           {
-            mention: 'Mention me (@' + escapeHtml(s.botInfo?.username ?? 'me') + ') or reply to one of my messages to ask.',
+            mention: `Mention me (@${escapeHtml(botUsername)}) or reply to one of my messages to ask.`,
             reply: 'Reply to one of my messages (or mention me) to ask.',
             keyword: `Start or include one of these words to ask: ${escapeHtml(s.groupKeywords.join(', '))}.`,
             open: 'I answer every message here.',
@@ -38,7 +38,7 @@ export function helpText(deps: BotDeps, chatType: string | undefined): string {
 export function startComposer(deps: BotDeps) {
   return featureComposer('start', deps, (c) => {
     c.command(['start', 'help'], async (ctx: BotContext) => {
-      await ctx.reply(helpText(deps, ctx.chat?.type), { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
+      await ctx.reply(helpText(deps, ctx.chat?.type, ctx.me.username), { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
     });
   });
 }

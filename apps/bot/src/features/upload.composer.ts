@@ -103,7 +103,8 @@ export function uploadComposer(deps: BotDeps) {
         );
       } catch (error) {
         await updater.close();
-        deps.metrics?.fileIngested({ format: 'unknown', outcome: 'failed', seconds: (deps.clock.now() - started) / 1000 });
+        const detail = isRagError(error) ? (error.detail as { format?: string }) : undefined;
+        deps.metrics?.fileIngested({ format: detail?.format ?? 'unknown', outcome: 'failed', seconds: (deps.clock.now() - started) / 1000 });
         deps.logger.info({ code: isRagError(error) ? error.code : 'unexpected', file: name }, 'upload failed');
         await edit(`❌ ${escapeHtml(friendlyError(error))}`).catch(async () => {
           await ctx.reply(friendlyError(error));
