@@ -249,9 +249,19 @@ describe('a group', () => {
 });
 
 describe('the webhook transport', () => {
-  it('acks at once with the right secret, answers 401 otherwise, and answers a redelivered update once', async () => {
+  it('registers with setWebhook, acks at once with the right secret, answers 401 otherwise, and answers a redelivered update once', async () => {
     await runtime!.stop('switch to webhook');
-    runtime = await start({ BOT_MODE: 'webhook', WEBHOOK_SECRET: 'e2e-secret', WEBHOOK_REGISTER: 'false', WEBHOOK_PORT: '0', WEBHOOK_HOST: '127.0.0.1' });
+    const registered = tg.calls.length;
+    runtime = await start({
+      BOT_MODE: 'webhook',
+      WEBHOOK_SECRET: 'e2e-secret',
+      WEBHOOK_URL: 'https://bot.example.com/telegram',
+      WEBHOOK_DROP_PENDING_UPDATES: 'true',
+      WEBHOOK_PORT: '0',
+      WEBHOOK_HOST: '127.0.0.1',
+    });
+    const setWebhook = tg.calls.slice(registered).find((c) => c.method === 'setWebhook');
+    expect(setWebhook?.payload).toMatchObject({ url: 'https://bot.example.com/telegram', secret_token: 'e2e-secret', drop_pending_updates: true, allowed_updates: ['message', 'callback_query', 'stopped_message_generation'] });
     const url = `http://127.0.0.1:${runtime.webhookPort}/telegram`;
     const update = {
       update_id: 987_654,

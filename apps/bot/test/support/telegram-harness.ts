@@ -2,7 +2,8 @@
  * telegram-test-api (the Bot API emulator) with a small proxy in front of it. The emulator knows
  * getMe, getUpdates, sendMessage, editMessageText, editMessageReplyMarkup, deleteMessage,
  * answerCallbackQuery and set/deleteWebhook; the proxy serves what it lacks (getFile and file
- * downloads, sendMessageDraft, setMyCommands, sendChatAction), gives getUpdates long-poll
+ * downloads, sendMessageDraft, setMyCommands, sendChatAction; set/deleteWebhook are only recorded),
+ * gives getUpdates long-poll
  * semantics (the emulator answers at once, which would make a poller spin), records every call,
  * and can inject scripted failures such as a 429 with retry_after.
  */
@@ -99,9 +100,13 @@ export async function startTelegramHarness(token: string): Promise<TelegramHarne
           if (!file) return send(400, { ok: false, error_code: 400, description: 'Bad Request: invalid file_id' });
           return send(200, { ok: true, result: { file_id: payload['file_id'], file_unique_id: `u${String(payload['file_id'])}`, file_size: file.bytes.byteLength, file_path: file.path } });
         }
+        // set/deleteWebhook are recorded, not forwarded: the emulator would start POSTing updates
+        // without the secret header.
         case 'sendMessageDraft':
         case 'setMyCommands':
         case 'sendChatAction':
+        case 'setWebhook':
+        case 'deleteWebhook':
           return send(200, { ok: true, result: true });
         case 'getUpdates': {
           // Long polling: wait for something to arrive, up to `timeout` seconds (capped for tests).
