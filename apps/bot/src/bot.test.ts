@@ -297,7 +297,7 @@ describe('library commands', () => {
     await bot.handleUpdate(textUpdate('/stats'));
     const mine = telegram.texts().at(-1)!;
     expect(mine).toContain('1,234 / 200,000 tokens');
-    expect(mine).toContain('1 files, 3 chunks');
+    expect(mine).toContain('1 file, 3 chunks, 3 sections');
     expect(mine).not.toContain('All users');
     await bot.handleUpdate(textUpdate('/stats', { user: { id: 7 } }));
     expect(telegram.texts().at(-1)).toMatch(/All users today<\/b> \(admin\)\n• 42: 1,234 tokens/);

@@ -112,7 +112,7 @@ describe('a private chat', () => {
     expect(textOf(after(mark, 'sendMessage', USER)[0]!)).toContain('Downloading <b>guide.docx</b>');
     const edits = after(mark, 'editMessageText', USER).map(textOf);
     expect(edits.slice(0, -1).some((t) => /Parsing|Chunking|Embedding|Saving/.test(t))).toBe(true);
-    expect(edits.at(-1)).toMatch(/✅ Indexed <b>guide\.docx<\/b>: [1-9]\d* chunks/);
+    expect(edits.at(-1)).toMatch(/✅ Indexed <b>guide\.docx<\/b>: [1-9]\d* chunks?/);
     // Every edit goes to the one progress message.
     const progressId = after(mark, 'editMessageText', USER)[0]!.payload['message_id'];
     expect(after(mark, 'editMessageText', USER).every((c) => c.payload['message_id'] === progressId)).toBe(true);
@@ -120,7 +120,7 @@ describe('a private chat', () => {
     const pdf = makePdf([['Quarterly report'], ['Flumbergast revenue was 42 million euros in the third quarter.', 'Flumbergast costs rose by 3 percent.']]);
     const second = await sendDocument(user, 'report.pdf', pdf);
     await tg.waitFor(() => after(second.mark, 'editMessageText', USER).some((c) => /Indexed/.test(textOf(c))), 15_000, 'PDF indexed');
-    expect(textOf(after(second.mark, 'editMessageText', USER).at(-1)!)).toMatch(/✅ Indexed <b>report\.pdf<\/b>: [1-9]\d* chunks/);
+    expect(textOf(after(second.mark, 'editMessageText', USER).at(-1)!)).toMatch(/✅ Indexed <b>report\.pdf<\/b>: [1-9]\d* chunks?/);
 
     const again = await sendDocument(user, 'guide-copy.docx', docx);
     await tg.waitFor(() => after(again.mark, 'editMessageText', USER).some((c) => /already indexed/.test(textOf(c))), 15_000, 'duplicate reported');
@@ -187,6 +187,18 @@ describe('a private chat', () => {
     await tg.waitFor(() => after(mark, 'sendMessage', STRANGER).length > 0, 10_000, 'refusal');
     expect(textOf(after(mark, 'sendMessage', STRANGER)[0]!)).toMatch(/not on its allowlist.*2002/s);
     expect(after(mark, 'sendMessageDraft', STRANGER)).toHaveLength(0);
+  });
+
+  it('summarises a file through the LLM and lists files', async () => {
+    const before = llm.requests.length;
+    const mark = await say(user, '/summarize guide');
+    await tg.waitFor(() => after(mark, 'editMessageText', USER).some((c) => textOf(c).includes('Summary of guide.docx')), 15_000, 'the summary');
+    expect(llm.requests.slice(before).some((r) => r.messages[0]?.content.includes('guide.docx') && r.messages[1]?.content.includes('zorblax warranty lasts 24 months'))).toBe(true);
+    const files = await say(user, '/files');
+    await tg.waitFor(() => after(files, 'sendMessage', USER).length > 0, 10_000, '/files');
+    const list = textOf(after(files, 'sendMessage', USER)[0]!);
+    expect(list).toMatch(/<b>report\.pdf<\/b> — [\d.]+ (B|KB), \d+ chunks?, 2\d{3}-\d\d-\d\d/);
+    expect(list).toMatch(/<b>guide\.docx<\/b>/);
   });
 
   it('delivers a 10,000-character answer in 3 parts of at most 4096, losing nothing', async () => {
@@ -304,5 +316,17 @@ describe('a graceful stop', () => {
     llm.ttftMs = 0;
     expect(after(mark, 'sendMessage', USER).map(textOf)).toContain('⏹ Stopped.');
     expect(took).toBeLessThan(5000);
+  });
+});
+
+describe('without an LLM', () => {
+  it('answers extractively, labelled, with citations', async () => {
+    runtime = await start({ OPENAI_API_KEY: '' });
+    const before = llm.requests.length;
+    const mark = await say(user, 'How long does the zorblax warranty last?');
+    const [final] = await finalAnswer(mark);
+    expect(textOf(final!)).toMatch(/Extractive answer/);
+    expect(textOf(final!)).toContain('guide.docx');
+    expect(llm.requests.length).toBe(before);
   });
 });

@@ -5,7 +5,7 @@
 import { RagError, type FileRecord, type OwnerId } from '@docrag/domain';
 import { InlineKeyboard } from 'grammy';
 import type { BotDeps } from '../deps';
-import { formatBytes } from '../services/friendly-errors';
+import { formatBytes, plural } from '../services/friendly-errors';
 import { escapeHtml } from '../render/telegram-html';
 import { featureComposer } from './boundary';
 
@@ -39,7 +39,7 @@ export function filesListText(files: readonly FileRecord[]): string {
   if (files.length === 0) return 'You have no documents yet. Send me a PDF, DOCX, DOC, EPUB, Markdown or text file.';
   const lines = files.map(
     (f, i) =>
-      `${i + 1}. <b>${escapeHtml(f.name)}</b> — ${formatBytes(f.sizeBytes)}, ${f.chunkCount} chunks, ${new Date(f.createdAt).toISOString().slice(0, 10)}${f.status === 'indexing' ? ' (indexing…)' : ''}`,
+      `${i + 1}. <b>${escapeHtml(f.name)}</b> — ${formatBytes(f.sizeBytes)}, ${plural(f.chunkCount, 'chunk')}, ${new Date(f.createdAt).toISOString().slice(0, 10)}${f.status === 'indexing' ? ' (indexing…)' : ''}`,
   );
   return `<b>Your documents</b> (${files.length})\n${lines.join('\n')}\n\n/summarize N or /delete N acts on file N.`;
 }
@@ -54,7 +54,7 @@ export function filesComposer(deps: BotDeps) {
     c.command('delete', async (ctx) => {
       const file = await resolveFile(deps, ctx.docrag.ownerId, ctx.match);
       const keyboard = new InlineKeyboard().text('🗑 Delete', `del:${file.sha256.slice(0, SHA_PREFIX)}`).text('Keep', 'del:keep');
-      await ctx.reply(`Delete <b>${escapeHtml(file.name)}</b> (${file.chunkCount} chunks)? This cannot be undone.`, {
+      await ctx.reply(`Delete <b>${escapeHtml(file.name)}</b> (${plural(file.chunkCount, 'chunk')})? This cannot be undone.`, {
         parse_mode: 'HTML',
         reply_markup: keyboard,
       });
@@ -77,7 +77,7 @@ export function filesComposer(deps: BotDeps) {
       await deps.registry.remove(ownerId, file.fileId);
       deps.logger.info({ owner: ownerId, file: file.fileId, chunks }, 'file deleted');
       await ctx.answerCallbackQuery({ text: 'Deleted.' });
-      await ctx.editMessageText(`🗑 Deleted <b>${escapeHtml(file.name)}</b> (${chunks} chunks removed).`, { parse_mode: 'HTML' });
+      await ctx.editMessageText(`🗑 Deleted <b>${escapeHtml(file.name)}</b> (${plural(chunks, 'chunk')} removed).`, { parse_mode: 'HTML' });
     });
   });
 }

@@ -1,5 +1,6 @@
 /** /stats: your usage today and your index; admins also see everyone's usage (/stats all). */
 import type { BotDeps } from '../deps';
+import { plural } from '../services/friendly-errors';
 import { featureComposer } from './boundary';
 
 export function statsComposer(deps: BotDeps) {
@@ -14,7 +15,7 @@ export function statsComposer(deps: BotDeps) {
         `• ${usage.questions} questions, ${usage.uploads} uploads`,
         '',
         `<b>${ctx.chat?.type === 'private' ? 'Your' : 'This group\'s'} index</b>`,
-        `• ${files.length} files, ${index.chunks} chunks, ${index.parents} sections`,
+        `• ${plural(files.length, 'file')}, ${plural(index.chunks, 'chunk')}, ${plural(index.parents, 'section')}`,
       ];
       if (isAdmin) {
         const all = await deps.usage.all();
@@ -22,7 +23,7 @@ export function statsComposer(deps: BotDeps) {
           lines.push('', `<b>All users today</b> (admin)`);
           for (const row of all.slice(0, 30)) lines.push(`• ${row.userId}: ${row.tokens.toLocaleString('en')} tokens, ${row.questions} q, ${row.uploads} uploads`);
           const total = await deps.store.stats();
-          lines.push(`• store: ${total.files} files, ${total.chunks} chunks${total.dimension ? `, dense dim ${total.dimension}` : ', sparse only'}`);
+          lines.push(`• store: ${plural(total.files, 'file')}, ${plural(total.chunks, 'chunk')}${total.dimension ? `, dense dim ${total.dimension}` : ', sparse only'}`);
         }
       }
       await ctx.reply(lines.join('\n'), { parse_mode: 'HTML' });

@@ -8,7 +8,7 @@ import { RagError, isRagError, type IngestProgress } from '@docrag/domain';
 import type { BotContext } from '../context';
 import type { BotDeps } from '../deps';
 import { groupQuestion } from '../services/access';
-import { formatBytes, friendlyError } from '../services/friendly-errors';
+import { formatBytes, friendlyError, plural } from '../services/friendly-errors';
 import { escapeHtml } from '../render/telegram-html';
 import { createThrottledUpdater } from '../streaming/throttle';
 import { featureComposer } from './boundary';
@@ -93,13 +93,13 @@ export function uploadComposer(deps: BotDeps) {
         const f = result.file;
         deps.metrics?.fileIngested({ format: f.format, outcome: result.status, seconds: (deps.clock.now() - started) / 1000, chunks: f.chunkCount });
         if (result.status === 'duplicate') {
-          await edit(`ℹ️ <b>${escapeHtml(f.name)}</b> is already indexed (${f.chunkCount} chunks, added ${new Date(f.createdAt).toISOString().slice(0, 10)}).`);
+          await edit(`ℹ️ <b>${escapeHtml(f.name)}</b> is already indexed (${plural(f.chunkCount, 'chunk')}, added ${new Date(f.createdAt).toISOString().slice(0, 10)}).`);
           return;
         }
         await deps.usage.record(ctx.docrag.userId, 'uploads', 1);
         const secs = ((deps.clock.now() - started) / 1000).toFixed(1);
         await edit(
-          `✅ Indexed <b>${escapeHtml(f.name)}</b>: ${f.chunkCount} chunks (${formatBytes(f.sizeBytes)}, ${f.format.toUpperCase()}, ${secs} s). Ask me anything about it.`,
+          `✅ Indexed <b>${escapeHtml(f.name)}</b>: ${plural(f.chunkCount, 'chunk')} (${formatBytes(f.sizeBytes)}, ${f.format.toUpperCase()}, ${secs} s). Ask me anything about it.`,
         );
       } catch (error) {
         await updater.close();

@@ -14,6 +14,11 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/** `1 chunk`, `3 chunks`. */
+export function plural(n: number, noun: string): string {
+  return `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function seconds(ms: number | undefined): number {
   return Math.max(1, Math.ceil((ms ?? 10_000) / 1000));
 }
