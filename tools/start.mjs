@@ -18,7 +18,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = { ...process.env };
@@ -57,7 +57,7 @@ e.g.  TELEGRAM_BOT_TOKEN=... ALLOWED_USER_IDS=123456789 npm start
   process.exit(1);
 }
 
-const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs');
 if (!existsSync(tsx)) {
   say('node_modules is missing: run `npm ci` first.');
   process.exit(1);
@@ -82,9 +82,11 @@ let stopping = false;
 let exitCode = 0;
 
 function launch(name, script, childEnv) {
-  const child = spawn(process.execPath, [tsx, '--tsconfig', path.join(root, 'tsconfig.base.json'), script], {
+  // tsx as a loader inside the app's own process (not the tsx CLI, which runs the app in a child
+  // of its own): signals, and the SIGKILL fallback, then reach the app itself and nothing is orphaned.
+  const child = spawn(process.execPath, ['--import', pathToFileURL(tsx).href, script], {
     cwd: root,
-    env: childEnv,
+    env: { ...childEnv, TSX_TSCONFIG_PATH: path.join(root, 'tsconfig.base.json') },
     stdio: 'inherit',
   });
   children.set(name, child);

@@ -9,13 +9,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpTelegram } from '../../test/support/http-telegram';
 import type { HttpTelegram } from '../../test/support/http-telegram';
+import { denoExecutable } from '../../test/support/deno-binary';
 import { startSseLlm } from '../../test/support/sse-llm';
 import type { SseLlm } from '../../test/support/sse-llm';
 import { startTinyMlApi } from '../../test/support/tiny-ml-api';
 import type { TinyMlApi } from '../../test/support/tiny-ml-api';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
-const denoBin = path.join(root, 'node_modules/deno/bin.cjs');
+const deno = denoExecutable(root);
 const TOKEN = '123456:EDGE-test_token';
 const SECRET = 'edge-secret_1';
 const USER = 42;
@@ -31,8 +32,8 @@ interface EdgeProcess {
 async function startEdge(env: Record<string, string>): Promise<EdgeProcess> {
   let output = '';
   const child: ChildProcess = spawn(
-    process.execPath,
-    [denoBin, 'run', '--config', 'apps/bot/src/edge/deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'apps/bot/src/edge/main.ts'],
+    deno,
+    ['run', '--config', 'apps/bot/src/edge/deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'apps/bot/src/edge/main.ts'],
     {
       cwd: root,
       env: {
@@ -211,10 +212,10 @@ describe('Deno edge entry with an ml-api', () => {
 });
 
 describe('Deno edge entry: module graph', () => {
-  const denoArgs = (command: string) => [denoBin, command, '--config', 'apps/bot/src/edge/deno.json'];
+  const denoArgs = (command: string) => [command, '--config', 'apps/bot/src/edge/deno.json'];
 
   it('type-checks under deno check', () => {
-    const result = spawnSync(process.execPath, [...denoArgs('check'), 'apps/bot/src/edge/main.ts'], {
+    const result = spawnSync(deno, [...denoArgs('check'), 'apps/bot/src/edge/main.ts'], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
@@ -224,7 +225,7 @@ describe('Deno edge entry: module graph', () => {
   }, 120_000);
 
   it('pulls in no SQLite, ONNX, Redis or Node-only parser code', () => {
-    const result = spawnSync(process.execPath, [...denoArgs('info'), '--json', 'apps/bot/src/edge/main.ts'], {
+    const result = spawnSync(deno, [...denoArgs('info'), '--json', 'apps/bot/src/edge/main.ts'], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
