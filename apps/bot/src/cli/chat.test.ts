@@ -85,11 +85,13 @@ describe('npm run chat (piped stdin)', () => {
 
   function run(input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), '--tsconfig', 'tsconfig.base.json', 'apps/bot/src/cli/chat.ts'], {
+      // tsx as a loader in this one process (the tsx CLI would add a wrapper process).
+      const child = spawn(process.execPath, ['--import', 'tsx', 'apps/bot/src/cli/chat.ts'], {
         cwd: root,
         env: {
           PATH: process.env['PATH'] ?? '',
           HOME: process.env['HOME'] ?? '/tmp',
+          TSX_TSCONFIG_PATH: path.join(root, 'tsconfig.base.json'),
           DATA_DIR: path.join(dir, 'data'),
           OPENAI_API_KEY: 'sk-chat',
           OPENAI_BASE_URL: llm.url,
