@@ -164,7 +164,11 @@ export async function startBotRuntime(config: Config, options: BotRuntimeOptions
       const taking = runner?.isRunning() ? runner.stop() : undefined;
       if (webhookServer) {
         const server = webhookServer;
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // close() waits for keep-alive connections; idle ones would hold shutdown open.
+          if ('closeIdleConnections' in server) server.closeIdleConnections();
+        });
       }
       // Finish what is running; after the grace period, cancel it (answers end with "Stopped").
       const finished = await inFlight.drain(graceMs);
