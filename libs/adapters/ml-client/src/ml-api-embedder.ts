@@ -10,7 +10,7 @@ export interface MlApiEmbedderOptions extends MlApiClientOptions {
   /** Texts per `/embed` request; capped at the protocol limit (128). Default 128. */
   readonly batchSize?: number;
   /**
-   * `ML_API_CONCURRENCY`: batches in flight at once for one `embed` call (default 2). The ml-api
+   * Batches in flight at once for one `embed` call (default 2). The ml-api
    * batches dynamically across callers, so more only queues there.
    */
   readonly concurrency?: number;
@@ -38,7 +38,7 @@ export class MlApiEmbedder implements Embedder {
     this.concurrency = options.concurrency ?? 2;
     this.readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
     if (!(this.batchSize >= 1)) throw new RagError({ code: 'invalid_input', reason: `embed batch size must be >= 1, got ${options.batchSize}` });
-    if (!(this.concurrency >= 1)) throw new RagError({ code: 'invalid_input', reason: `ML_API_CONCURRENCY must be >= 1, got ${options.concurrency}` });
+    if (!(this.concurrency >= 1)) throw new RagError({ code: 'invalid_input', reason: `ml-api client concurrency must be >= 1, got ${options.concurrency}` });
   }
 
   /** Reads `/health/ready`; waits (with back-off) while the server reports `loading`. */

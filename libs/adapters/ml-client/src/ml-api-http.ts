@@ -11,9 +11,9 @@ export interface MlApiClientOptions {
   readonly baseUrl: string;
   /** `ML_API_KEY`: sent as a bearer token when set. */
   readonly apiKey?: string;
-  /** `ML_API_TIMEOUT_MS`: one attempt, headers and body (default 30 s). */
+  /** One attempt, headers and body (default 30 s; the bot passes `HTTP_TIMEOUT`). */
   readonly timeoutMs?: number;
-  /** `ML_API_MAX_RETRIES`: retries on 503 overloaded/not_ready, 429, 500 and network errors (default 3). */
+  /** Retries on 503 overloaded/not_ready, 429, 5xx and network errors (default 3). */
   readonly maxRetries?: number;
   /** A `Retry-After` longer than this is not waited out; the call fails with it instead (default 10 s). */
   readonly maxRetryAfterMs?: number;
@@ -65,8 +65,8 @@ export class MlApiHttp {
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.random = options.random ?? Math.random;
-    if (!(this.timeoutMs > 0)) throw new RagError({ code: 'invalid_input', reason: `ML_API_TIMEOUT_MS must be positive, got ${this.timeoutMs}` });
-    if (!(this.maxRetries >= 0)) throw new RagError({ code: 'invalid_input', reason: `ML_API_MAX_RETRIES must be >= 0, got ${this.maxRetries}` });
+    if (!(this.timeoutMs > 0)) throw new RagError({ code: 'invalid_input', reason: `ml-api timeout must be a positive number of ms (HTTP_TIMEOUT), got ${this.timeoutMs}` });
+    if (!(this.maxRetries >= 0)) throw new RagError({ code: 'invalid_input', reason: `ml-api client maxRetries must be >= 0, got ${this.maxRetries}` });
   }
 
   /** POST a JSON body and parse the answer with `schema`. */
