@@ -17,6 +17,8 @@ describe('startTelemetry', () => {
     const telemetry = startTelemetry({ serviceName: 'bot', serviceVersion: '0.0.0', env: { OTEL_SDK_DISABLED: 'true' } });
     expect(telemetry.enabled).toBe(false);
     await telemetry.shutdown();
+    // The apps' configs accept 1/yes for booleans; the SDK switch must agree with them.
+    expect(startTelemetry({ serviceName: 'bot', serviceVersion: '0.0.0', env: { OTEL_SDK_DISABLED: '1' } }).enabled).toBe(false);
   });
 
   it('keeps working and shuts down promptly when the collector is unreachable', async () => {

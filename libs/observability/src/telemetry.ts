@@ -55,8 +55,9 @@ export const TELEMETRY_ENV_VARIABLES = [
 
 const disabledTelemetry: Telemetry = { enabled: false, shutdown: async () => undefined };
 
+/** `true`, as the OpenTelemetry spec reads booleans, plus `1`/`yes`, as the apps' zod configs do. */
 function truthy(value: string | undefined): boolean {
-  return value?.trim().toLowerCase() === 'true';
+  return ['true', '1', 'yes'].includes(value?.trim().toLowerCase() ?? '');
 }
 
 function tracesUrl(env: Readonly<Record<string, string | undefined>>): string | undefined {
