@@ -22,7 +22,7 @@ import { loadConfig } from '../src/config';
 import { EmbedService } from '../src/inference/embed-service';
 import { batchSettings } from '../src/startup';
 import { percentile, runLoad, type LoadResult } from './load';
-import { startMlApi, type MlApiProcess } from './server-process';
+import { cpuSecondsOf, startMlApi, type MlApiProcess } from './server-process';
 import { loadTransformersJs } from './transformers-js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -77,7 +77,15 @@ function summarise(results: readonly LoadResult[]): LoadResult {
     throughput: median(results.map((r) => r.throughput)),
     p50Ms: median(results.map((r) => r.p50Ms)),
     p95Ms: median(results.map((r) => r.p95Ms)),
+    cpuMsPerRequest: median(results.map((r) => r.cpuMsPerRequest ?? Number.NaN)),
   };
+}
+
+/** Runs `work` and records the CPU time `cpuSeconds` grew by, per answered request. */
+async function withCpu(cpuSeconds: () => number, work: () => Promise<LoadResult>): Promise<LoadResult> {
+  const before = cpuSeconds();
+  const result = await work();
+  return { ...result, cpuMsPerRequest: ((cpuSeconds() - before) * 1000) / Math.max(1, result.requests) };
 }
 
 /** Samples a server's RSS every 50 ms while `work` runs; returns the peak. */
@@ -114,7 +122,7 @@ async function inProcessLoad(clients: number, durationMs: number, call: (i: numb
 
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const row = (label: string, r: LoadResult) =>
-  `| ${label} | ${r.clients} | ${r.throughput.toFixed(1)} | ${r.p50Ms.toFixed(1)} | ${r.p95Ms.toFixed(1)} | ${r.requests} | ${r.errors} |`;
+  `| ${label} | ${r.clients} | ${r.throughput.toFixed(1)} | ${r.p50Ms.toFixed(1)} | ${r.p95Ms.toFixed(1)} | ${(r.cpuMsPerRequest ?? Number.NaN).toFixed(2)} | ${r.requests} | ${r.errors} |`;
 
 async function main(): Promise<void> {
   const load0 = os.loadavg();
@@ -134,6 +142,21 @@ async function main(): Promise<void> {
   const settings = batchSettings(loadConfig({}), 'embed');
   const engineBatched = new EmbedService(engineModel, createBm25SparseEncoder(), settings);
   const engineSingle = new EmbedService(engineModel, createBm25SparseEncoder(), { ...settings, maxBatchSize: 1, maxWaitMs: 0 });
+  // onnxruntime thread spinning, on (its default) vs off (ours): CPU per single-text run with a
+  // 1 ms pause between runs, as between requests of a lightly loaded server.
+  const spin: Record<string, number> = {};
+  for (const allowSpinning of [true, false]) {
+    const model = await loadEmbeddingModel({ name: 'spin', dir: embedDir ?? '' }, { device: 'cpu', intraOpThreads: 0, interOpThreads: 0, graphOptimizationLevel: 'all', maxLength: 256, pooling: 'mean', allowSpinning });
+    const encoded = model.tokenize(queries[0] ?? 'warm up');
+    for (let i = 0; i < 20; i++) await model.embedBatch([encoded]);
+    const before = cpuSecondsOf('self');
+    for (let i = 0; i < 200; i++) {
+      await model.embedBatch([encoded]);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    spin[allowSpinning ? 'on' : 'off'] = ((cpuSecondsOf('self') - before) * 1000) / 200;
+    await model.release();
+  }
   const engineCall = (service: EmbedService) => (i: number) => service.embed([queries[i % queries.length] ?? ''], { isQuery: true, sparse: false });
 
   const batched = new Map<number, LoadResult[]>();
@@ -144,20 +167,24 @@ async function main(): Promise<void> {
   const engineS: LoadResult[] = [];
   const ingest: LoadResult[] = [];
   const peaks: number[] = [];
-  const point = (url: string, clients: number, bodyFor: (i: number) => string) => runLoad({ url, clients, durationMs: seconds * 1000, warmupMs: 300, bodyFor });
+  // CPU time is counted for the server process only (the load generator is not the product), and
+  // includes the warm-up requests, so it slightly overstates the cost per measured request.
+  const point = (server: MlApiProcess, route: string, clients: number, bodyFor: (i: number) => string) =>
+    withCpu(server.cpuSeconds, () => runLoad({ url: `${server.url}${route}`, clients, durationMs: seconds * 1000, warmupMs: 300, bodyFor }));
+  const self = () => cpuSecondsOf('self');
 
   for (let round = 0; round < rounds; round++) {
     // The batched server's peak RSS is sampled over each whole round (every concurrency + ingestion).
     const { peak } = await peakRss(batchedServer, async () => {
       for (const clients of concurrencies) {
-        batched.set(clients, [...(batched.get(clients) ?? []), await point(`${batchedServer.url}/embed`, clients, embedBody)]);
-        single.set(clients, [...(single.get(clients) ?? []), await point(`${singleServer.url}/embed`, clients, embedBody)]);
+        batched.set(clients, [...(batched.get(clients) ?? []), await point(batchedServer, '/embed', clients, embedBody)]);
+        single.set(clients, [...(single.get(clients) ?? []), await point(singleServer, '/embed', clients, embedBody)]);
       }
-      openAi.push(await point(`${batchedServer.url}/v1/embeddings`, 32, openAiBody));
-      inProcess.push(await tjs.run(32, seconds * 1000));
-      engineB.push(await inProcessLoad(32, seconds * 1000, engineCall(engineBatched)));
-      engineS.push(await inProcessLoad(32, seconds * 1000, engineCall(engineSingle)));
-      ingest.push(await point(`${batchedServer.url}/embed`, 8, ingestBody));
+      openAi.push(await point(batchedServer, '/v1/embeddings', 32, openAiBody));
+      inProcess.push(await withCpu(self, () => tjs.run(32, seconds * 1000)));
+      engineB.push(await withCpu(self, () => inProcessLoad(32, seconds * 1000, engineCall(engineBatched))));
+      engineS.push(await withCpu(self, () => inProcessLoad(32, seconds * 1000, engineCall(engineSingle))));
+      ingest.push(await point(batchedServer, '/embed', 8, ingestBody));
     });
     peaks.push(peak);
     console.error(`round ${round + 1}/${rounds} done: batched server peak RSS ${mb(peak)}, load average ${os.loadavg()[0]?.toFixed(2)}`);
@@ -170,8 +197,8 @@ async function main(): Promise<void> {
   const s = concurrencies.map((c) => summarise(single.get(c) ?? []));
   const o = summarise(openAi);
   const t = summarise(inProcess);
-  console.log('| mode | clients | req/s | p50 ms | p95 ms | requests | errors |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| mode | clients | req/s | p50 ms | p95 ms | CPU ms/req | requests | errors |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of b) console.log(row('POST /embed, batched (32 / 10 ms)', r));
   for (const r of s) console.log(row('POST /embed, one at a time', r));
   console.log(row('POST /v1/embeddings, batched (dense only)', o));
@@ -181,6 +208,7 @@ async function main(): Promise<void> {
   console.log(row('ml-api inference path in-process, batched (dense only)', eb));
   console.log(row('ml-api inference path in-process, one at a time (dense only)', es));
   console.log(`\ntransformers.js vs ml-api vectors (same ONNX file): max |difference| ${tjs.maxAbsDiff.toExponential(2)}`);
+  console.log(`onnxruntime thread spinning: ${spin['on']?.toFixed(2)} ms CPU per single-text run when on, ${spin['off']?.toFixed(2)} ms when off (ORT_ALLOW_SPINNING=false, the default)`);
   console.log(`ingestion (8 clients x 32 SciFact abstracts per request): ${(summarise(ingest).throughput * 32).toFixed(0)} texts/s`);
   console.log(`batched server RSS: ${mb(startRss)} after start; peak per round ${peaks.map(mb).join(', ')}`);
 
@@ -190,8 +218,11 @@ async function main(): Promise<void> {
   const engineVsTjs = eb.throughput / t.throughput;
   const drift = (Math.max(...peaks) - Math.min(...peaks)) / Math.min(...peaks);
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+  const cpuAt32 = (list: LoadResult[]) => list.find((r) => r.clients === 32)?.cpuMsPerRequest ?? Number.NaN;
   console.log(`\nbatched / one-at-a-time at 32 clients: ${speedup.toFixed(2)}x (goal >= 4x) ${verdict(speedup >= 4)}`);
+  console.log(`  server CPU per request at 32 clients: ${cpuAt32(b).toFixed(2)} ms batched vs ${cpuAt32(s).toFixed(2)} ms one at a time (${(cpuAt32(s) / cpuAt32(b)).toFixed(2)}x less CPU per request; a load-independent view of the same comparison)`);
   console.log(`ml-api (/v1/embeddings, 32 clients) / transformers.js (32 concurrent calls): ${vsTjs.toFixed(2)}x (goal >= 1.5x) ${verdict(vsTjs >= 1.5)}`);
+  console.log(`  CPU per request: ml-api server ${(o.cpuMsPerRequest ?? Number.NaN).toFixed(2)} ms vs transformers.js ${(t.cpuMsPerRequest ?? Number.NaN).toFixed(2)} ms (${((t.cpuMsPerRequest ?? Number.NaN) / (o.cpuMsPerRequest ?? Number.NaN)).toFixed(2)}x)`);
   console.log(`in-process: ml-api inference path batched / transformers.js: ${engineVsTjs.toFixed(2)}x; batched / one at a time: ${(eb.throughput / es.throughput).toFixed(2)}x`);
   console.log(`peak RSS spread over ${rounds} rounds: ${(drift * 100).toFixed(1)}% (goal <= 10%) ${verdict(drift <= 0.1)}`);
   const load1 = os.loadavg();
@@ -201,7 +232,7 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   writeFileSync(
     path.join(out, `ml-api-${fixtureSet}.json`),
-    JSON.stringify({ machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadStart: load0, loadEnd: load1 }, fixture: embedDir, batched: Object.fromEntries(batched), single: Object.fromEntries(single), openAi, inProcess, engineBatched: engineB, engineSingle: engineS, ingest, peaks, speedup, vsTjs, engineVsTjs, drift }, null, 2),
+    JSON.stringify({ machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadStart: load0, loadEnd: load1 }, fixture: embedDir, batched: Object.fromEntries(batched), single: Object.fromEntries(single), openAi, inProcess, engineBatched: engineB, engineSingle: engineS, ingest, spin, peaks, speedup, vsTjs, engineVsTjs, drift }, null, 2),
   );
 }
 

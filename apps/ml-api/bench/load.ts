@@ -13,6 +13,8 @@ export interface LoadResult {
   readonly throughput: number;
   readonly p50Ms: number;
   readonly p95Ms: number;
+  /** CPU milliseconds the measured process spent per answered request (all its threads). */
+  cpuMsPerRequest?: number;
 }
 
 export function percentile(sorted: readonly number[], p: number): number {

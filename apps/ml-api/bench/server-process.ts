@@ -12,6 +12,8 @@ export interface MlApiProcess {
   readonly pid: number;
   /** Current resident set size in bytes (Linux /proc). */
   rss(): number;
+  /** CPU seconds used so far, all threads, user + system (Linux /proc). */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -31,6 +33,13 @@ export function rssOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
   return kb * 1024;
+}
+
+/** utime + stime of a process in seconds (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 1/100 s). */
+export function cpuSecondsOf(pid: number | 'self'): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 export async function startMlApi(workspaceRoot: string, env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<MlApiProcess> {
@@ -67,6 +76,7 @@ export async function startMlApi(workspaceRoot: string, env: Record<string, stri
     url,
     pid,
     rss: () => rssOf(pid),
+    cpuSeconds: () => cpuSecondsOf(pid),
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -56,6 +56,7 @@ export const configSchema = z.object({
   ORT_INTRA_OP_THREADS: int(0, 0, 256).describe('Threads inside one operator (0 = onnxruntime default: one per physical core).'),
   ORT_INTER_OP_THREADS: int(0, 0, 256).describe('Threads across independent operators (0 = onnxruntime default).'),
   ORT_GRAPH_OPTIMIZATION: z.enum(['disabled', 'basic', 'extended', 'all']).default('all').describe('onnxruntime graph optimisation level.'),
+  ORT_ALLOW_SPINNING: bool(false).describe("Let onnxruntime's threads busy-wait between runs (its own default). Off: in a server the event loop shares the cores, and spinning cost ~1 ms CPU per run of a small model."),
   MODEL_WARMUP: bool(true).describe('Run one inference per model at start-up so the first request is not slow.'),
 
   // ---- dynamic batching ----

@@ -41,6 +41,7 @@ function sessionOptions(config: Config, maxLength: number, deps: StartupDeps): L
     intraOpThreads: config.ORT_INTRA_OP_THREADS,
     interOpThreads: config.ORT_INTER_OP_THREADS,
     graphOptimizationLevel: config.ORT_GRAPH_OPTIMIZATION,
+    allowSpinning: config.ORT_ALLOW_SPINNING,
     maxLength,
     warmup: config.MODEL_WARMUP,
     log: deps.log,

@@ -99,6 +99,7 @@ async function openSession(source: ModelSource, options: LoadModelOptions): Prom
     intraOpThreads: options.intraOpThreads,
     interOpThreads: options.interOpThreads,
     graphOptimizationLevel: options.graphOptimizationLevel,
+    ...(options.allowSpinning === undefined ? {} : { allowSpinning: options.allowSpinning }),
     ...(options.log ? { log: options.log } : {}),
     ...(options.available ? { available: options.available } : {}),
   });

@@ -67,12 +67,15 @@ export async function createOnnxSession(model: string | Uint8Array, options: Cre
   const plan = planExecutionProviders(options.device, options.available ?? availableExecutionProviders());
   options.log?.(`execution providers: ${plan.attempts.join(' -> ')} (${plan.reason})`);
   let lastError: unknown;
+  const spin = options.allowSpinning === true ? '1' : '0';
   for (const provider of plan.attempts) {
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [provider],
       graphOptimizationLevel: options.graphOptimizationLevel,
       ...(options.intraOpThreads > 0 ? { intraOpNumThreads: options.intraOpThreads } : {}),
       ...(options.interOpThreads > 0 ? { interOpNumThreads: options.interOpThreads } : {}),
+      // Session config entries (onnxruntime_session_options_config_keys.h); onnxruntime-node passes `extra` through.
+      extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
     };
     try {
       const session =
