@@ -16,6 +16,9 @@ RUN npx nx run metrics-exporter:build --skip-nx-cache
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 ENV ONNXRUNTIME_NODE_INSTALL=skip
+# better-sqlite3 (read-only embedded store stats) builds from source when no prebuilt binary matches.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+    && rm -rf /var/lib/apt/lists/*
 COPY --from=build /repo/dist/apps/metrics-exporter/package.json /repo/dist/apps/metrics-exporter/package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
