@@ -114,7 +114,14 @@ describe.each(OVERLAYS)('kustomize %s', (overlay) => {
     expect(sources('redis', 6379)).toEqual([podPeer('bot')]);
     expect(sources('qdrant', 6334)).toEqual([podPeer('bot'), podPeer('metrics-exporter')]);
     expect(sources('qdrant', 6335)).toEqual([podPeer('qdrant')]);
-    for (const [app, port] of [['bot', 9464], ['ml-api', 9465], ['metrics-exporter', 9466]] as const) expect(sources(app, port), `${app}:${port}`).toEqual([prometheusPeer]);
+    for (const [app, port] of [['ml-api', 9465], ['metrics-exporter', 9466]] as const) expect(sources(app, port), `${app}:${port}`).toEqual([prometheusPeer]);
+    // The bot's internal port also answers the cloud load balancer's health checks, from address
+    // ranges only (never from other pods or namespaces).
+    const botInternal = sources('bot', 9464)!;
+    const others = botInternal.filter((p) => !isDeepStrictEqual(p, prometheusPeer));
+    expect(others.length).toBe(botInternal.length - 1);
+    for (const peer of others) expect(Object.keys(peer as object), 'bot:9464 peer').toEqual(['ipBlock']);
+    expect(others.length > 0).toBe(overlay !== 'base');
     // The webhook is public (authenticated by its secret token); nothing else on the bot is.
     expect(sources('bot', 8443)).toEqual(['anyone']);
   });
@@ -151,6 +158,25 @@ describe.each(OVERLAYS)('kustomize %s', (overlay) => {
       expect(synced.filter((k) => !referenced.has(k)), 'synced keys nobody reads').toEqual([]);
     }
     if (overlay === 'overlays/eks-gpu') expect(find(objects, 'ExternalSecret', 'docrag-secrets')['spec']).toMatchObject({ target: { name: 'docrag-secrets' }, dataFrom: [{ extract: { key: 'docrag/production' } }] });
+  });
+
+  it.skipIf(overlay === 'base')('health-checks the webhook backend on the bot readiness route, not on the webhook port', () => {
+    const readiness = podContainers(find(objects, 'Deployment', 'bot'))[0]!['readinessProbe'] as { httpGet: { path: string; port: string } };
+    const ports = podContainers(find(objects, 'Deployment', 'bot'))[0]!['ports'] as { name: string; containerPort: number }[];
+    const readinessPort = ports.find((p) => p.name === readiness.httpGet.port)!.containerPort;
+    const ingress = find(objects, 'Ingress', 'bot');
+    const annotations = (ingress.metadata['annotations'] ?? {}) as Record<string, string>;
+    if (overlay === 'overlays/eks-gpu') {
+      expect(Number(annotations['alb.ingress.kubernetes.io/healthcheck-port'])).toBe(readinessPort);
+      expect(annotations['alb.ingress.kubernetes.io/healthcheck-path']).toBe(readiness.httpGet.path);
+      return;
+    }
+    const svc = find(objects, 'Service', 'bot');
+    const ref = JSON.parse(((svc.metadata['annotations'] ?? {}) as Record<string, string>)['cloud.google.com/backend-config'] ?? '{}') as { ports?: Record<string, string> };
+    const backend = find(objects, 'BackendConfig', ref.ports?.['webhook'] ?? '(none)')['spec'] as { healthCheck: { port: number; requestPath: string } };
+    expect(backend.healthCheck).toMatchObject({ port: readinessPort, requestPath: readiness.httpGet.path });
+    const certificate = find(objects, 'ManagedCertificate', annotations['networking.gke.io/managed-certificates']!)['spec'] as { domains: string[] };
+    expect(certificate.domains).toEqual((ingress['spec'] as { rules: { host: string }[] }).rules.map((r) => r.host));
   });
 
   it(overlay === 'base' ? 'runs the ml-api on CPU in the base' : 'schedules the ml-api on GPU nodes with one nvidia.com/gpu', () => {
