@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { parseDotenv } from './support/compose';
 import { abs, readText, readYaml, run, which } from './support/repo';
 import { COMPOSE_ENV_EXAMPLE, COMPOSE_FILE, composeWorkloads, placeholderFor, resolvedCompose } from './support/workloads';
@@ -39,6 +40,17 @@ describe('compose', () => {
   it.skipIf(!cmd)('docker-compose config refuses to start without TELEGRAM_BOT_TOKEN', () => {
     const [bin, pre] = cmd!;
     expect(() => run(bin, [...pre, '-f', COMPOSE_FILE, 'config', '-q'], { env: { TELEGRAM_BOT_TOKEN: '', GRAFANA_ADMIN_PASSWORD: 'x' } })).toThrow(/TELEGRAM_BOT_TOKEN/);
+  });
+
+  it.skipIf(!cmd)('resolves environments exactly as docker-compose config does (the fallback interpolation is faithful)', () => {
+    const [bin, pre] = cmd!;
+    const env = { ...parseDotenv(readText(COMPOSE_ENV_EXAMPLE)), TELEGRAM_BOT_TOKEN: placeholderFor('TELEGRAM_BOT_TOKEN'), GRAFANA_ADMIN_PASSWORD: placeholderFor('GRAFANA_ADMIN_PASSWORD') };
+    const profiles = ['cpu', 'gpu', 'webhook'].flatMap((p) => ['--profile', p]);
+    const real = parse(run(bin, [...pre, '-f', COMPOSE_FILE, ...profiles, 'config'], { env })) as { services: Record<string, { environment?: Record<string, unknown> }> };
+    const norm = (e: Record<string, unknown> | undefined) => Object.fromEntries(Object.entries(e ?? {}).map(([k, v]) => [k, v === null ? '' : String(v)]));
+    for (const [name, svc] of Object.entries(services)) {
+      expect(norm(svc['environment'] as Record<string, unknown>), name).toEqual(norm(real.services[name]?.environment));
+    }
   });
 
   it('has every service the stack needs, with the ml-api as GPU and CPU profiles and the webhook bot as a profile', () => {
