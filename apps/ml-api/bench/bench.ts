@@ -9,6 +9,11 @@
  * modes it compares, BENCH_ROUNDS times, and reports the median, so a burst of outside load hits
  * both modes instead of one.
  *
+ * Before the measured rounds, one warm-up round drives the batched server through the same load
+ * (every concurrency and the ingestion load): its peak RSS is reported on its own, because the
+ * first round pays one-time growth (JIT code, V8 heap sizing, onnxruntime's arena reaching the
+ * largest batch) that is not drift.
+ *
  * Environment: BENCH_FIXTURE=bench|minilm|tiny (default bench, BERT-Tiny shapes), BENCH_SECONDS
  * (per measurement, default 3), BENCH_ROUNDS (default 3).
  */
@@ -173,6 +178,12 @@ async function main(): Promise<void> {
     withCpu(server.cpuSeconds, () => runLoad({ url: `${server.url}${route}`, clients, durationMs: seconds * 1000, warmupMs: 300, bodyFor }));
   const self = () => cpuSecondsOf('self');
 
+  const { peak: warmupPeak } = await peakRss(batchedServer, async () => {
+    for (const clients of concurrencies) await point(batchedServer, '/embed', clients, embedBody);
+    await point(batchedServer, '/embed', 8, ingestBody);
+  });
+  console.error(`warm-up round done: batched server peak RSS ${mb(warmupPeak)}`);
+
   for (let round = 0; round < rounds; round++) {
     // The batched server's peak RSS is sampled over each whole round (every concurrency + ingestion).
     const { peak } = await peakRss(batchedServer, async () => {
@@ -210,7 +221,7 @@ async function main(): Promise<void> {
   console.log(`\ntransformers.js vs ml-api vectors (same ONNX file): max |difference| ${tjs.maxAbsDiff.toExponential(2)}`);
   console.log(`onnxruntime thread spinning: ${spin['on']?.toFixed(2)} ms CPU per single-text run when on, ${spin['off']?.toFixed(2)} ms when off (ORT_ALLOW_SPINNING=false, the default)`);
   console.log(`ingestion (8 clients x 32 SciFact abstracts per request): ${(summarise(ingest).throughput * 32).toFixed(0)} texts/s`);
-  console.log(`batched server RSS: ${mb(startRss)} after start; peak per round ${peaks.map(mb).join(', ')}`);
+  console.log(`batched server RSS: ${mb(startRss)} after start, ${mb(warmupPeak)} peak in the warm-up round; peak per measured round ${peaks.map(mb).join(', ')}`);
 
   const at32 = (list: LoadResult[]) => list.find((r) => r.clients === 32)?.throughput ?? Number.NaN;
   const speedup = at32(b) / at32(s);
@@ -232,7 +243,7 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   writeFileSync(
     path.join(out, `ml-api-${fixtureSet}.json`),
-    JSON.stringify({ machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadStart: load0, loadEnd: load1 }, fixture: embedDir, batched: Object.fromEntries(batched), single: Object.fromEntries(single), openAi, inProcess, engineBatched: engineB, engineSingle: engineS, ingest, spin, peaks, speedup, vsTjs, engineVsTjs, drift }, null, 2),
+    JSON.stringify({ machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadStart: load0, loadEnd: load1 }, fixture: embedDir, batched: Object.fromEntries(batched), single: Object.fromEntries(single), openAi, inProcess, engineBatched: engineB, engineSingle: engineS, ingest, spin, warmupPeak, peaks, speedup, vsTjs, engineVsTjs, drift }, null, 2),
   );
 }
 
