@@ -1,20 +1,24 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OwnerId } from '@docrag/domain';
 import { tempDir } from '../test/helpers';
 import { createSqliteStore } from './create-sqlite-store';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
-const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
+// tsx's CLI would run the script in a grandchild process, out of reach of the kill below; loading
+// tsx as a Node loader keeps the writer in the very process that receives SIGKILL.
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** Runs the writer until it has committed `atLeast` batches, then SIGKILLs it mid-write. */
 function writeThenKill(file: string, batchSize: number, atLeast: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsxCli, '--tsconfig', path.join(root, 'tsconfig.base.json'), path.join(import.meta.dirname, '../test/crash-writer.ts'), file, String(batchSize)], {
+    const child = spawn(process.execPath, ['--import', tsxLoader, path.join(import.meta.dirname, '../test/crash-writer.ts'), file, String(batchSize)], {
       cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TSX_TSCONFIG_PATH: path.join(root, 'tsconfig.base.json') },
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let committed = 0;
     let stderr = '';

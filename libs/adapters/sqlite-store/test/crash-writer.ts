@@ -10,6 +10,10 @@ import { makeFile } from './helpers';
 const file = process.argv[2];
 const batchSize = Number(process.argv[3] ?? 200);
 if (!file) throw new Error('usage: crash-writer <db file> [batch size]');
+// Never outlive the test: stop when the parent goes away (stdin closes) or after 60 s at most.
+process.stdin.on('close', () => process.exit(0));
+process.stdin.resume();
+setTimeout(() => process.exit(0), 60_000).unref();
 const store = createSqliteStore({ path: file });
 await store.vectorStore.ensureReady({ dimension: 8 });
 const owner = OwnerId.user(42);
@@ -22,4 +26,6 @@ for (let n = 1; ; n++) {
     sizeBytes: 1, parentCount: batchSize, chunkCount: batchSize, status: 'ready', createdAt: n,
   });
   process.stdout.write(`committed ${n}\n`);
+  // Yield to the event loop so the stdin and timer guards above can fire.
+  await new Promise((resolve) => setImmediate(resolve));
 }
