@@ -15,7 +15,8 @@
  * largest batch) that is not drift.
  *
  * Environment: BENCH_FIXTURE=bench|minilm|tiny (default bench, BERT-Tiny shapes), BENCH_SECONDS
- * (per measurement, default 3), BENCH_ROUNDS (default 3).
+ * (per measurement, default 3), BENCH_ROUNDS (default 3), BENCH_EMBED_MAX_WAIT_MS (the batched
+ * server's EMBED_MAX_WAIT_MS, default the server default of 10).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -136,15 +137,17 @@ async function main(): Promise<void> {
   console.log(`model: ${path.basename(embedDir ?? '')} (fixture set "${fixtureSet}"); texts: ${source}; ${rounds} interleaved rounds of ${seconds} s per point, medians\n`);
 
   const common = { EMBED_MODEL_DIR: embedDir ?? '', RERANK_MODEL_DIR: '/nonexistent', ML_DEVICE: 'cpu' };
-  const batchedServer = await startMlApi(root, common);
+  const waitMs = process.env['BENCH_EMBED_MAX_WAIT_MS'];
+  const batchedServer = await startMlApi(root, { ...common, ...(waitMs === undefined ? {} : { EMBED_MAX_WAIT_MS: waitMs }) });
+  console.log(`batched server: EMBED_MAX_BATCH_SIZE 32, EMBED_MAX_WAIT_MS ${waitMs ?? '10 (default)'}\n`);
   const singleServer = await startMlApi(root, { ...common, EMBED_MAX_BATCH_SIZE: '1', EMBED_MAX_WAIT_MS: '0' });
   const tjs = await loadTransformersJs(embedDir ?? '', queries);
   const startRss = batchedServer.rss();
   // The ml-api's inference path without HTTP (tokenise + micro-batcher + ONNX + pooling), dense only
   // like transformers.js feature-extraction.
   const engineModel = await loadEmbeddingModel({ name: 'engine', dir: embedDir ?? '' }, { device: 'cpu', intraOpThreads: 0, interOpThreads: 0, graphOptimizationLevel: 'all', maxLength: 256, pooling: 'mean' });
-  // The server's defaults, so the in-process engine batches exactly like the batched server.
-  const settings = batchSettings(loadConfig({}), 'embed');
+  // The batched server's settings, so the in-process engine batches exactly like it.
+  const settings = batchSettings(loadConfig(waitMs === undefined ? {} : { EMBED_MAX_WAIT_MS: waitMs }), 'embed');
   const engineBatched = new EmbedService(engineModel, createBm25SparseEncoder(), settings);
   const engineSingle = new EmbedService(engineModel, createBm25SparseEncoder(), { ...settings, maxBatchSize: 1, maxWaitMs: 0 });
   // onnxruntime thread spinning, on (its default) vs off (ours): CPU per single-text run with a
@@ -210,7 +213,7 @@ async function main(): Promise<void> {
   const t = summarise(inProcess);
   console.log('| mode | clients | req/s | p50 ms | p95 ms | CPU ms/req | requests | errors |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of b) console.log(row('POST /embed, batched (32 / 10 ms)', r));
+  for (const r of b) console.log(row(`POST /embed, batched (32 / ${waitMs ?? 10} ms)`, r));
   for (const r of s) console.log(row('POST /embed, one at a time', r));
   console.log(row('POST /v1/embeddings, batched (dense only)', o));
   console.log(row('transformers.js in-process (dense only)', t));
@@ -242,7 +245,7 @@ async function main(): Promise<void> {
   const out = path.join(root, 'reports/bench');
   mkdirSync(out, { recursive: true });
   writeFileSync(
-    path.join(out, `ml-api-${fixtureSet}.json`),
+    path.join(out, `ml-api-${fixtureSet}${waitMs === undefined ? '' : `-wait${waitMs}`}.json`),
     JSON.stringify({ machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadStart: load0, loadEnd: load1 }, fixture: embedDir, batched: Object.fromEntries(batched), single: Object.fromEntries(single), openAi, inProcess, engineBatched: engineB, engineSingle: engineS, ingest, spin, warmupPeak, peaks, speedup, vsTjs, engineVsTjs, drift }, null, 2),
   );
 }
