@@ -63,6 +63,17 @@ describe('createBm25SparseEncoder', () => {
     expect(encoder.encodeDocument('')).toEqual({ indices: [], values: [] });
   });
 
+  it('adds adjacent term pairs only when bigramWeight is set', () => {
+    const pairs = createBm25SparseEncoder({ bigramWeight: 0.1 });
+    expect(pairs.name).toBe('bm25-english-v1-pairs');
+    const q = pairs.encodeQuery('vitamin deficiency');
+    const pairId = termId('vitamin defici');
+    expect(q.values[q.indices.indexOf(pairId)]).toBeCloseTo(0.1, 12);
+    expect(pairs.encodeDocument('vitamin deficiency').indices).toContain(pairId);
+    expect(encoder.encodeDocument('vitamin deficiency').indices).not.toContain(pairId);
+    expect(() => createBm25SparseEncoder({ bigramWeight: -1 })).toThrow(/bigramWeight must be >= 0/);
+  });
+
   it('rejects nonsensical parameters with the parameter named', () => {
     expect(() => createBm25SparseEncoder({ b: 2 })).toThrow(/BM25 b must be within 0..1/);
     expect(() => createBm25SparseEncoder({ k1: 0 })).toThrow(/BM25 k1 must be > 0/);
