@@ -5,7 +5,7 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import type { EmbeddingModel, Encoded } from '@docrag/onnx';
-import { createMetricsRegistry, createMlApiMetrics, registerInMemoryTracing, withSpan } from '@docrag/observability';
+import { createMetricsRegistry, createMlApiMetrics, injectTraceHeaders, registerInMemoryTracing, withSpan } from '@docrag/observability';
 import { embedResponseSchema, mlErrorBodySchema, rerankResponseSchema } from '@docrag/ml-protocol';
 import { createBm25SparseEncoder } from '@docrag/sparse';
 import type { AddressInfo } from 'node:net';
@@ -152,7 +152,10 @@ describe('tracing', () => {
       const traceIds = await Promise.all(
         ['first request', 'second request'].map((text) =>
           withSpan('client request', {}, async (span) => {
-            expect((await app.request('/embed', json({ text }))).status).toBe(200);
+            // The caller's trace crosses the hop in the W3C traceparent header, as the bot's fetch sends it.
+            const request = json({ text });
+            const headers = injectTraceHeaders({ ...request.headers });
+            expect((await app.request('/embed', { ...request, headers })).status).toBe(200);
             return span.spanContext().traceId;
           }),
         ),

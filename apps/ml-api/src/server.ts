@@ -6,7 +6,7 @@
  * plugin system for five routes; the request path costs are measured in docs/performance.md.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { MlApiMetrics } from '@docrag/observability';
+import { createHonoServerSpanMiddleware, type MlApiMetrics } from '@docrag/observability';
 import {
   encodeFloat32Base64,
   embedRequestSchema,
@@ -98,6 +98,11 @@ function round(seconds: number): number {
 export function createApp(options: AppOptions): Hono {
   const { state } = options;
   const app = new Hono();
+
+  // A SERVER span per request that continues the caller's W3C traceparent. The official http
+  // instrumentation does not patch the ESM build of @hono/node-server (tools/e2e
+  // http-server-spans.test.ts shows it), so without this the bot's trace would stop at the hop.
+  app.use('*', createHonoServerSpanMiddleware({ routeOf: (path) => (ROUTES.has(path) ? path : 'other') }));
 
   // Request duration by route and status, for every answer including errors.
   app.use('*', async (c, next) => {
