@@ -124,6 +124,57 @@ describe('ml-api image', () => {
   });
 });
 
+/** A .dockerignore pattern as a RegExp (Go filepath.Match plus `**`, which is what Docker uses). */
+function ignoreRegExp(pattern: string): RegExp {
+  const body = pattern
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .map((part) => (part === '**' ? '.*' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')))
+    .join('/')
+    .replace(/\.\*\//g, '(?:.*/)?');
+  // A matched directory excludes everything below it.
+  return new RegExp(`^${body}(?:/.*)?$`);
+}
+
+/** Whether the build context keeps `file` (later patterns win; `!` re-includes). */
+export function inContext(file: string, dockerignore: string): boolean {
+  let kept = true;
+  for (const raw of dockerignore.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const negate = line.startsWith('!');
+    if (ignoreRegExp(negate ? line.slice(1) : line).test(file)) kept = negate;
+  }
+  return kept;
+}
+
+describe('build context', () => {
+  const ignore = readText('.dockerignore');
+
+  it('matches .dockerignore the way Docker does', () => {
+    expect(inContext('node_modules/x/index.js', ignore)).toBe(false);
+    expect(inContext('libs/a/node_modules/y.js', ignore)).toBe(false);
+    expect(inContext('infra/compose/.env', ignore)).toBe(false);
+    expect(inContext('infra/compose/.env.example', ignore)).toBe(true);
+    expect(inContext('models/all-MiniLM-L6-v2-tokenizer/tokenizer.json', ignore)).toBe(true);
+    expect(inContext('models/weights/model.onnx', ignore)).toBe(false);
+  });
+
+  it.each(APPS)('%s: every COPY from the context exists in the repository and is not ignored', (app) => {
+    const { stages } = parseDockerfile(dockerfile(app));
+    const sources = stages
+      .flatMap((s) => all(s, 'COPY'))
+      .filter((c) => !c.includes('--from='))
+      .flatMap((c) => c.split(/\s+/).filter((t) => !t.startsWith('--')).slice(0, -1))
+      .filter((src) => src !== '.');
+    expect(sources.length).toBeGreaterThan(0);
+    for (const src of sources) {
+      expect(existsSync(abs(src)), `${src} exists`).toBe(true);
+      expect(inContext(src.replace(/\/$/, ''), ignore), `${src} is in the build context`).toBe(true);
+    }
+  });
+});
+
 describe('.dockerignore', () => {
   it('keeps secrets, dependencies, build output and weights out of the build context', () => {
     const lines = readText('.dockerignore').split('\n').map((l) => l.trim());
