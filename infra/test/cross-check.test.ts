@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { APPS, loadAppConfig, requiredKeys, type AppConfigModule, type AppName } from './support/app-configs';
 import { healthPortKey, healthRoutesOf, metricsPortKey, PINNED_IMAGE, sourceMentions } from './support/expectations';
 import { podContainers, type K8sObject } from './support/kustomize';
-import { readText } from './support/repo';
+import { readText, readYaml } from './support/repo';
 import { allWorkloads, COMPOSE_FILE, OVERLAYS, placeholderFor, renderK8s, type Workload } from './support/workloads';
 
 /** Variables a container may get that are not app config: standard OTel, Node, platform and entrypoint ones. */
@@ -165,6 +165,16 @@ describe('apps agree with each other within a deployment', () => {
     expect(resolveLanguage(String(b['SPARSE_LANGUAGE']))).toBe(resolveLanguage(String(m['SPARSE_LANGUAGE'])));
     const url = b['ML_API_URL'] as string | undefined;
     if (url) expect(Number(new URL(url).port || 80)).toBe(Number(m['PORT']));
+  });
+
+  it.each(OVERLAYS)('k8s:%s: the bot creates Qdrant collections that use every peer and survive losing one', (overlay) => {
+    const values = readYaml<{ replicaCount: number; config: { storage: { collection: { replication_factor: number } } } }>('infra/k8s/qdrant/values.yaml');
+    const bot = configOf(appWorkloads.find((w) => w.platform === `k8s:${overlay}` && w.app === 'bot')!);
+    expect(Number(bot['QDRANT_SHARDS']), 'QDRANT_SHARDS spreads shards over every peer').toBeGreaterThanOrEqual(values.replicaCount);
+    expect(Number(bot['QDRANT_SHARDS']) % values.replicaCount, 'an even number of shards per peer').toBe(0);
+    expect(Number(bot['QDRANT_REPLICATION_FACTOR']), 'each shard on two peers').toBe(values.config.storage.collection.replication_factor);
+    expect(Number(bot['QDRANT_REPLICATION_FACTOR'])).toBeGreaterThanOrEqual(2);
+    expect(Number(bot['QDRANT_REPLICATION_FACTOR'])).toBeLessThanOrEqual(values.replicaCount);
   });
 
   it.each(OVERLAYS)('k8s:%s: Services and the webhook Ingress route to the ports the containers listen on', (overlay) => {
