@@ -104,7 +104,7 @@ export const configSchema = z
     QDRANT_SHARDS: int(1, 1, 1000).describe('shard_number of collections created on first start (distributed Qdrant).'),
     QDRANT_REPLICATION_FACTOR: int(1, 1, 100).describe('replication_factor of collections created on first start.'),
     DATA_DIR: z.string().default('.data').describe('Directory of the embedded store (docrag.sqlite) and session files.'),
-    SPARSE_LANGUAGE: z.string().default('en').describe('Stemmer language of the in-process BM25 encoder.'),
+    SPARSE_LANGUAGE: z.string().default('english').describe('Language of the in-process BM25 encoder (Snowball name or ISO 639-1 code); must match the ml-api.'),
     TOKENIZER_PATH: z.string().default('').describe('Folder of the tokenizer.json used to size chunks (empty = the vendored MiniLM tokenizer).'),
     OPENAI_API_KEY: z.string().default('').describe('API key of the OpenAI-compatible LLM (secret). Empty = extractive answers.'),
     OPENAI_BASE_URL: optionalUrl.describe('Base URL of an OpenAI-compatible server (Ollama, vLLM, OpenRouter).'),
