@@ -7,7 +7,7 @@
  * failure. Plain Node (no TypeScript) so it runs before anything is built.
  *
  * Variables read here (everything else goes to the apps unchanged):
- *   TELEGRAM_BOT_TOKEN (or TELEGRAM_TOKEN)  required
+ *   TELEGRAM_TOKEN        required (from @BotFather)
  *   ALLOW_ALL_USERS / ALLOWED_USER_IDS / ALLOWED_CHAT_IDS / ADMIN_USER_IDS  one required
  *   ML_API_URL            set = use that ml-api and start none here
  *   START_ML_API          false = no ml-api at all (in-process sparse retrieval)      default true
@@ -24,8 +24,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = { ...process.env };
 const say = (line) => process.stderr.write(`[start] ${line}\n`);
 
-const token = env.TELEGRAM_BOT_TOKEN || env.TELEGRAM_TOKEN;
-if (!token) {
+if (!env.TELEGRAM_TOKEN) {
   process.stderr.write(`
 docrag needs a Telegram bot token to start.
 
@@ -33,7 +32,7 @@ docrag needs a Telegram bot token to start.
   2. Send /newbot, choose a name and a username ending in "bot".
   3. Copy the token it gives you (it looks like 123456789:AAE...) and run:
 
-       TELEGRAM_BOT_TOKEN=123456789:AAE... ALLOWED_USER_IDS=<your Telegram user id> npm start
+       TELEGRAM_TOKEN=123456789:AAE... ALLOWED_USER_IDS=<your Telegram user id> npm start
 
   Who may use the bot must be said explicitly: set ALLOWED_USER_IDS (comma-separated user ids;
   the bot tells a refused user their id), or ALLOW_ALL_USERS=true to let everyone in on purpose.
@@ -41,7 +40,6 @@ docrag needs a Telegram bot token to start.
 `);
   process.exit(1);
 }
-env.TELEGRAM_BOT_TOKEN = token;
 
 const allowAll = /^(true|1|yes)$/i.test(env.ALLOW_ALL_USERS ?? '');
 if (!allowAll && !env.ALLOWED_USER_IDS && !env.ALLOWED_CHAT_IDS && !env.ADMIN_USER_IDS) {
@@ -52,7 +50,7 @@ docrag will not run open to every Telegram user by accident. Set one of:
   ALLOWED_CHAT_IDS=-100123   groups where everyone may use it
   ALLOW_ALL_USERS=true       everyone, on purpose
 
-e.g.  TELEGRAM_BOT_TOKEN=... ALLOWED_USER_IDS=123456789 npm start
+e.g.  TELEGRAM_TOKEN=... ALLOWED_USER_IDS=123456789 npm start
 `);
   process.exit(1);
 }

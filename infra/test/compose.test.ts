@@ -32,19 +32,19 @@ describe('compose', () => {
 
   it.skipIf(!cmd).each(PROFILE_SETS.map((p) => [p.join(',') || '(default)', p]))('docker-compose config accepts profile set %s', (_label, profiles) => {
     const [bin, pre] = cmd!;
-    const env = { ...parseDotenv(readText(COMPOSE_ENV_EXAMPLE)), TELEGRAM_BOT_TOKEN: placeholderFor('TELEGRAM_BOT_TOKEN'), GRAFANA_ADMIN_PASSWORD: 'x' };
+    const env = { ...parseDotenv(readText(COMPOSE_ENV_EXAMPLE)), TELEGRAM_TOKEN: placeholderFor('TELEGRAM_TOKEN'), GRAFANA_ADMIN_PASSWORD: 'x' };
     const args = [...pre, '-f', COMPOSE_FILE, ...(profiles as string[]).flatMap((p) => ['--profile', p]), 'config', '-q'];
     expect(() => run(bin, args, { env })).not.toThrow();
   });
 
-  it.skipIf(!cmd)('docker-compose config refuses to start without TELEGRAM_BOT_TOKEN', () => {
+  it.skipIf(!cmd)('docker-compose config refuses to start without TELEGRAM_TOKEN', () => {
     const [bin, pre] = cmd!;
-    expect(() => run(bin, [...pre, '-f', COMPOSE_FILE, 'config', '-q'], { env: { TELEGRAM_BOT_TOKEN: '', GRAFANA_ADMIN_PASSWORD: 'x' } })).toThrow(/TELEGRAM_BOT_TOKEN/);
+    expect(() => run(bin, [...pre, '-f', COMPOSE_FILE, 'config', '-q'], { env: { TELEGRAM_TOKEN: '', GRAFANA_ADMIN_PASSWORD: 'x' } })).toThrow(/TELEGRAM_TOKEN/);
   });
 
   it.skipIf(!cmd)('resolves environments exactly as docker-compose config does (the fallback interpolation is faithful)', () => {
     const [bin, pre] = cmd!;
-    const env = { ...parseDotenv(readText(COMPOSE_ENV_EXAMPLE)), TELEGRAM_BOT_TOKEN: placeholderFor('TELEGRAM_BOT_TOKEN'), GRAFANA_ADMIN_PASSWORD: placeholderFor('GRAFANA_ADMIN_PASSWORD') };
+    const env = { ...parseDotenv(readText(COMPOSE_ENV_EXAMPLE)), TELEGRAM_TOKEN: placeholderFor('TELEGRAM_TOKEN'), GRAFANA_ADMIN_PASSWORD: placeholderFor('GRAFANA_ADMIN_PASSWORD') };
     const profiles = ['cpu', 'gpu', 'webhook'].flatMap((p) => ['--profile', p]);
     const real = parse(run(bin, [...pre, '-f', COMPOSE_FILE, ...profiles, 'config'], { env })) as { services: Record<string, { environment?: Record<string, unknown> }> };
     const norm = (e: Record<string, unknown> | undefined) => Object.fromEntries(Object.entries(e ?? {}).map(([k, v]) => [k, v === null ? '' : String(v)]));

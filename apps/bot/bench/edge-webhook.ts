@@ -32,7 +32,7 @@ const child = spawn(
       PATH: process.env['PATH'] ?? '',
       HOME: process.env['HOME'] ?? '/tmp',
       NO_COLOR: '1',
-      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_TOKEN: TOKEN,
       TELEGRAM_API_ROOT: telegram.apiRoot,
       WEBHOOK_SECRET: SECRET,
       WEBHOOK_HOST: '127.0.0.1',

@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const llm = await startFakeLlm({ ttftMs: TTFT_MS });
   try {
     const config = loadConfig({
-      TELEGRAM_BOT_TOKEN: '1:BENCH',
+      TELEGRAM_TOKEN: '1:BENCH',
       ALLOW_ALL_USERS: 'true',
       DATA_DIR: dataDir,
       OPENAI_API_KEY: 'bench',

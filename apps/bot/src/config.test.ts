@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, configSchema, loadConfig, redactConfig, secretKeys } from './config';
 
-const base = { TELEGRAM_BOT_TOKEN: '123456:ABC-def_ghi', ALLOWED_USER_IDS: '42, 43' };
+const base = { TELEGRAM_TOKEN: '123456:ABC-def_ghi', ALLOWED_USER_IDS: '42, 43' };
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
@@ -21,12 +21,12 @@ describe('loadConfig', () => {
   });
 
   it('refuses to run open and says how to allow it', () => {
-    expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: base.TELEGRAM_BOT_TOKEN })).toThrow(/refusing to run open.*ALLOW_ALL_USERS=true/s);
-    expect(loadConfig({ TELEGRAM_BOT_TOKEN: base.TELEGRAM_BOT_TOKEN, ALLOW_ALL_USERS: 'true' }).ALLOW_ALL_USERS).toBe(true);
+    expect(() => loadConfig({ TELEGRAM_TOKEN: base.TELEGRAM_TOKEN })).toThrow(/refusing to run open.*ALLOW_ALL_USERS=true/s);
+    expect(loadConfig({ TELEGRAM_TOKEN: base.TELEGRAM_TOKEN, ALLOW_ALL_USERS: 'true' }).ALLOW_ALL_USERS).toBe(true);
   });
 
   it('names the missing or bad variable', () => {
-    expect(() => loadConfig({ ALLOW_ALL_USERS: 'true' })).toThrow(/TELEGRAM_BOT_TOKEN/);
+    expect(() => loadConfig({ ALLOW_ALL_USERS: 'true' })).toThrow(/TELEGRAM_TOKEN/);
     try {
       loadConfig({ ...base, ALLOWED_CHAT_IDS: '-100, abc', MAX_FILE_MB: 'lots' });
       expect.unreachable();
@@ -65,7 +65,7 @@ describe('loadConfig', () => {
     }
     const c = loadConfig({ ...base, OPENAI_API_KEY: 'sk-x' });
     const redacted = redactConfig(c);
-    expect(redacted['TELEGRAM_BOT_TOKEN']).toBe('***');
+    expect(redacted['TELEGRAM_TOKEN']).toBe('***');
     expect(redacted['OPENAI_API_KEY']).toBe('***');
     expect(JSON.stringify(redacted)).not.toContain('ABC-def');
     for (const key of secretKeys) expect(Object.keys(configSchema.shape)).toContain(key);

@@ -45,9 +45,9 @@ const optionalUrl = z
 export const configSchema = z
   .object({
     // ---- Telegram ----
-    TELEGRAM_BOT_TOKEN: z
-      .string({ error: 'TELEGRAM_BOT_TOKEN is required (from @BotFather)' })
-      .regex(/^\d+:[\w-]+$/, 'TELEGRAM_BOT_TOKEN does not look like a bot token ("123456:ABC...")')
+    TELEGRAM_TOKEN: z
+      .string({ error: 'TELEGRAM_TOKEN is required (from @BotFather)' })
+      .regex(/^\d+:[\w-]+$/, 'TELEGRAM_TOKEN does not look like a bot token ("123456:ABC...")')
       .describe('Bot token from @BotFather (secret).'),
     TELEGRAM_API_ROOT: z
       .url()
@@ -151,7 +151,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 
 /** Keys whose values never reach a log line. */
-export const secretKeys = ['TELEGRAM_BOT_TOKEN', 'WEBHOOK_SECRET', 'ML_API_KEY', 'QDRANT_API_KEY', 'OPENAI_API_KEY', 'REDIS_URL'] as const satisfies readonly (keyof Config)[];
+export const secretKeys = ['TELEGRAM_TOKEN', 'WEBHOOK_SECRET', 'ML_API_KEY', 'QDRANT_API_KEY', 'OPENAI_API_KEY', 'REDIS_URL'] as const satisfies readonly (keyof Config)[];
 
 /** Thrown by `loadConfig`; the message names every offending variable. */
 export class ConfigError extends Error {

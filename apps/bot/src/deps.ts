@@ -43,7 +43,7 @@ export interface BotSettings {
 /** Derives the bot's plain options from the parsed config. */
 export function settingsFromConfig(config: Config, botInfo?: UserFromGetMe): BotSettings {
   return {
-    token: config.TELEGRAM_BOT_TOKEN,
+    token: config.TELEGRAM_TOKEN,
     apiRoot: config.TELEGRAM_API_ROOT,
     maxFileBytes: Math.floor(config.MAX_FILE_MB * 1024 * 1024),
     maxHistoryTurns: config.MAX_HISTORY_TURNS,

@@ -29,7 +29,7 @@ let runtime: BotRuntime | undefined;
 
 function config(over: Record<string, string> = {}) {
   return loadConfig({
-    TELEGRAM_BOT_TOKEN: TOKEN,
+    TELEGRAM_TOKEN: TOKEN,
     TELEGRAM_API_ROOT: tg.apiRoot,
     ALLOWED_USER_IDS: String(USER),
     ALLOWED_CHAT_IDS: String(GROUP),

@@ -62,7 +62,7 @@ export const COMPOSE_ENV_EXAMPLE = 'infra/compose/.env.example';
 
 /** Value a required-but-empty variable gets for checks that only need a well-formed value. */
 export function placeholderFor(name: string): string {
-  if (name === 'TELEGRAM_BOT_TOKEN') return '123456:placeholder-token';
+  if (name === 'TELEGRAM_TOKEN') return '123456:placeholder-token';
   if (name.endsWith('_URL')) return 'https://placeholder.invalid';
   if (name.endsWith('_IDS')) return '1';
   return 'placeholder-secret';

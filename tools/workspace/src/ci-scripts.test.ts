@@ -20,11 +20,11 @@ describe('README configuration table', () => {
 
   it('lists every variable of every app with a default column', () => {
     const table = execFileSync('npx', ['tsx', '--tsconfig', 'tsconfig.base.json', 'tools/ci/config-table.ts'], { cwd: workspaceRoot, env: nxEnv, encoding: 'utf8' });
-    for (const key of ['TELEGRAM_BOT_TOKEN', 'ML_API_URL', 'QDRANT_URL', 'WEBHOOK_PORT', 'METRICS_PORT', 'PORT', 'LOG_LEVEL']) {
+    for (const key of ['TELEGRAM_TOKEN', 'ML_API_URL', 'QDRANT_URL', 'WEBHOOK_PORT', 'METRICS_PORT', 'PORT', 'LOG_LEVEL']) {
       expect(table).toMatch(new RegExp(`\\| \`${key}\`( 🔒)? \\|`));
     }
     expect(table).toMatch(/\| `WEBHOOK_PORT` \| `8443` \|/);
-    expect(table).toMatch(/\| `TELEGRAM_BOT_TOKEN` 🔒 \| \*\*required\*\* \|/);
+    expect(table).toMatch(/\| `TELEGRAM_TOKEN` 🔒 \| \*\*required\*\* \|/);
   }, 60_000);
 });
 

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   let config;
   try {
     // The bot's schema, so every retrieval variable means the same here; Telegram ones are moot.
-    config = loadConfig({ TELEGRAM_BOT_TOKEN: '0:local-chat', ALLOW_ALL_USERS: 'true', ...process.env, BOT_MODE: 'polling' });
+    config = loadConfig({ TELEGRAM_TOKEN: '0:local-chat', ALLOW_ALL_USERS: 'true', ...process.env, BOT_MODE: 'polling' });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`docrag chat: ${error.message}\n`);

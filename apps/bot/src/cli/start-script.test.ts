@@ -42,17 +42,17 @@ async function freePort(): Promise<number> {
 }
 
 describe('npm start: guidance', () => {
-  it('explains how to get a token from @BotFather when TELEGRAM_BOT_TOKEN is missing', () => {
+  it('explains how to get a token from @BotFather when TELEGRAM_TOKEN is missing', () => {
     const result = runQuick({});
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('@BotFather');
     expect(result.stderr).toContain('/newbot');
-    expect(result.stderr).toMatch(/TELEGRAM_BOT_TOKEN=123456789:AAE\.\.\. ALLOWED_USER_IDS=.* npm start/);
+    expect(result.stderr).toMatch(/TELEGRAM_TOKEN=123456789:AAE\.\.\. ALLOWED_USER_IDS=.* npm start/);
     expect(result.stderr).toContain('ALLOW_ALL_USERS=true');
   });
 
   it('refuses to start open to everyone without an allowlist, naming the variables', () => {
-    const result = runQuick({ TELEGRAM_BOT_TOKEN: '1:abc' });
+    const result = runQuick({ TELEGRAM_TOKEN: '1:abc' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('ALLOWED_USER_IDS');
     expect(result.stderr).toContain('ALLOW_ALL_USERS=true');

@@ -41,7 +41,7 @@ async function startEdge(env: Record<string, string>): Promise<EdgeProcess> {
         HOME: process.env['HOME'] ?? '/tmp',
         NO_COLOR: '1',
         DENO_NO_UPDATE_CHECK: '1',
-        TELEGRAM_BOT_TOKEN: TOKEN,
+        TELEGRAM_TOKEN: TOKEN,
         TELEGRAM_API_ROOT: telegram.apiRoot,
         WEBHOOK_SECRET: SECRET,
         WEBHOOK_HOST: '127.0.0.1',

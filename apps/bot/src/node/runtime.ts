@@ -88,7 +88,7 @@ export async function startBotRuntime(config: Config, options: BotRuntimeOptions
     clock,
     logger,
     metrics,
-    downloadFile: createNodeDownloader(config.TELEGRAM_API_ROOT, config.TELEGRAM_BOT_TOKEN),
+    downloadFile: createNodeDownloader(config.TELEGRAM_API_ROOT, config.TELEGRAM_TOKEN),
     apiTransformers: [...(options.apiTransformers ?? []), createTelegramApiTransformer({ metrics }) as Transformer],
   };
   let bot: Bot<BotContext>;

@@ -43,7 +43,7 @@ async function startBot(name: string): Promise<BotProcess> {
       PATH: process.env['PATH'] ?? '',
       HOME: process.env['HOME'] ?? '/tmp',
       TSX_TSCONFIG_PATH: path.join(root, 'tsconfig.base.json'),
-      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_TOKEN: TOKEN,
       TELEGRAM_API_ROOT: telegram.apiRoot,
       BOT_MODE: 'webhook',
       WEBHOOK_SECRET: SECRET,

@@ -20,7 +20,7 @@ export function makeTestBot(options: {
   deps?: Partial<BotDeps>;
 } = {}) {
   const config = loadConfig({
-    TELEGRAM_BOT_TOKEN: '123:TEST',
+    TELEGRAM_TOKEN: '123:TEST',
     ALLOWED_USER_IDS: '42,43',
     ADMIN_USER_IDS: '7',
     DRAFT_INTERVAL_MS: '50',
