@@ -57,6 +57,12 @@ export default [
     files: ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs'],
     rules: {
       '@nx/enforce-module-boundaries': boundaryRule(false),
+    },
+  },
+  {
+    // typescript-eslint rules only where the typescript-eslint plugin is configured (TS sources).
+    files: ['**/*.ts', '**/*.mts'],
+    rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
