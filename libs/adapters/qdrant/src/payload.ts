@@ -20,35 +20,28 @@ export const FIELD = {
   pageEnd: 'page_end',
 } as const;
 
-export function chunkPayload(chunk: ChildChunk): QdrantPayload {
+/** The fields parents and children share; a parent's `parent_id` is its own id. */
+function sharedPayload(part: ParentChunk | ChildChunk, parentId: ParentId): QdrantPayload {
   return {
-    [FIELD.ownerId]: chunk.ownerId,
-    [FIELD.fileId]: chunk.fileId,
-    [FIELD.parentId]: chunk.parentId,
-    [FIELD.chunkId]: chunk.id,
-    [FIELD.fileName]: chunk.fileName,
-    [FIELD.index]: chunk.index,
-    [FIELD.text]: chunk.text,
-    [FIELD.tokenCount]: chunk.tokenCount,
-    [FIELD.headingPath]: [...chunk.headingPath],
-    ...(chunk.pageStart === undefined ? {} : { [FIELD.pageStart]: chunk.pageStart }),
-    ...(chunk.pageEnd === undefined ? {} : { [FIELD.pageEnd]: chunk.pageEnd }),
+    [FIELD.ownerId]: part.ownerId,
+    [FIELD.fileId]: part.fileId,
+    [FIELD.parentId]: parentId,
+    [FIELD.fileName]: part.fileName,
+    [FIELD.index]: part.index,
+    [FIELD.text]: part.text,
+    [FIELD.tokenCount]: part.tokenCount,
+    [FIELD.headingPath]: [...part.headingPath],
+    ...(part.pageStart === undefined ? {} : { [FIELD.pageStart]: part.pageStart }),
+    ...(part.pageEnd === undefined ? {} : { [FIELD.pageEnd]: part.pageEnd }),
   };
 }
 
+export function chunkPayload(chunk: ChildChunk): QdrantPayload {
+  return { ...sharedPayload(chunk, chunk.parentId), [FIELD.chunkId]: chunk.id };
+}
+
 export function parentPayload(parent: ParentChunk): QdrantPayload {
-  return {
-    [FIELD.ownerId]: parent.ownerId,
-    [FIELD.fileId]: parent.fileId,
-    [FIELD.parentId]: parent.id,
-    [FIELD.fileName]: parent.fileName,
-    [FIELD.index]: parent.index,
-    [FIELD.text]: parent.text,
-    [FIELD.tokenCount]: parent.tokenCount,
-    [FIELD.headingPath]: [...parent.headingPath],
-    ...(parent.pageStart === undefined ? {} : { [FIELD.pageStart]: parent.pageStart }),
-    ...(parent.pageEnd === undefined ? {} : { [FIELD.pageEnd]: parent.pageEnd }),
-  };
+  return sharedPayload(parent, parent.id);
 }
 
 export function payloadToChunk(payload: QdrantPayload): ChildChunk {
