@@ -4,7 +4,10 @@
  * are checked against this schema by tests, so every key carries a default (where one makes
  * sense) and a `.describe()` text.
  */
+import { ANSWER_DEFAULTS, CHUNKING_DEFAULTS, INGEST_DEFAULTS } from '@docrag/domain';
+import { MAX_RERANK_DOCUMENTS, MAX_TEXTS_PER_REQUEST } from '@docrag/ml-protocol';
 import { z } from 'zod';
+import { DEFAULT_ANSWER_LOCK_TTL_MS } from './services/in-flight';
 
 /** `"1, 2,3"` -> `[1, 2, 3]`; Telegram ids are integers (negative for groups). */
 const idList = z
@@ -82,7 +85,7 @@ export const configSchema = z
 
     // ---- limits ----
     MAX_FILE_MB: z.coerce.number().positive().max(2000).default(10).describe('Largest upload accepted, in MB (the cloud Bot API serves at most 20 MB).'),
-    MAX_HISTORY_TURNS: int(3, 0, 50).describe('Question/answer turns kept per chat for follow-up questions.'),
+    MAX_HISTORY_TURNS: int(ANSWER_DEFAULTS.maxHistoryTurns, 0, 50).describe('Question/answer turns kept per chat for follow-up questions.'),
     USER_DAILY_TOKENS: int(200_000).describe('LLM tokens a user may spend per UTC day (0 = unlimited).'),
     RATE_LIMIT_MESSAGES: int(6, 1).describe('Incoming messages a user may send per RATE_LIMIT_WINDOW_MS.'),
     RATE_LIMIT_WINDOW_MS: int(10_000, 100).describe('Window of the incoming-message rate limit, in ms.'),
@@ -92,6 +95,24 @@ export const configSchema = z
     SUMMARY_BATCH_TOKENS: int(6000, 500).describe('Tokens of document text per map step of /summarize.'),
     SUMMARY_MAX_TOKENS: int(700, 50).describe('max_tokens of each /summarize generation.'),
     EMBEDDING_CACHE_SIZE: int(1000).describe('Query embeddings kept in memory (LRU); 0 disables the cache.'),
+    ANSWER_LOCK_TTL_MS: int(DEFAULT_ANSWER_LOCK_TTL_MS, 10_000, 3_600_000).describe(
+      'With REDIS_URL: lifetime of the per-user lock that keeps one answer or /summarize in flight across bot processes, in ms. ' +
+        'Renewed every third of it while the job runs (the default is above one answer with every timeout hit), so it mostly bounds how long a crashed process keeps its users waiting.',
+    ),
+
+    // ---- retrieval and ingestion sizes (defaults are the domain's) ----
+    // Candidates are reranked in one ml-api request at most (MAX_RERANK_DOCUMENTS); each kept
+    // source is a whole parent in the prompt, so 20 parents of 1200 tokens is already ~24k tokens.
+    RETRIEVAL_LIMIT: int(ANSWER_DEFAULTS.retrievalLimit, 1, MAX_RERANK_DOCUMENTS).describe(
+      `Candidates fetched by hybrid search and passed to the reranker (at most ${MAX_RERANK_DOCUMENTS}, one /rerank request).`,
+    ),
+    RERANK_TOP_K: int(ANSWER_DEFAULTS.rerankTopK, 1, 20).describe('Chunks kept after reranking, expanded to the parent passages numbered as sources (at most RETRIEVAL_LIMIT).'),
+    CHUNK_PARENT_TOKENS: int(CHUNKING_DEFAULTS.parentTokens, 32, 8192).describe('Target size of a parent chunk (the passage the LLM sees), in tokenizer tokens. Applies to files indexed afterwards.'),
+    CHUNK_CHILD_TOKENS: int(CHUNKING_DEFAULTS.childTokens, 16, 4096).describe('Largest child chunk (the unit embedded and searched), in tokens; below CHUNK_PARENT_TOKENS.'),
+    CHUNK_OVERLAP_TOKENS: int(CHUNKING_DEFAULTS.childOverlap, 0, 2048).describe('Tokens repeated at the start of the next child; at most half of CHUNK_CHILD_TOKENS.'),
+    EMBED_BATCH_SIZE: int(INGEST_DEFAULTS.embedBatchSize, 1, MAX_TEXTS_PER_REQUEST).describe(
+      `Children embedded and written per batch while indexing a file (at most ${MAX_TEXTS_PER_REQUEST}, one ml-api /embed request).`,
+    ),
 
     // ---- retrieval and models ----
     ML_API_URL: optionalUrl.describe('ml-api base URL (dense embeddings, rerank). Empty = in-process BM25 sparse only.'),
@@ -145,6 +166,33 @@ export const configSchema = z
     }
     if (c.GROUP_POLICY === 'keyword' && c.GROUP_KEYWORDS.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['GROUP_KEYWORDS'], message: 'GROUP_KEYWORDS must list at least one word when GROUP_POLICY=keyword' });
+    }
+    // Limits compared with each other only when each is valid on its own: "RETRIEVAL_LIMIT=0" is
+    // one mistake, not also a RERANK_TOP_K one.
+    const invalid = new Set(ctx.issues.map((issue) => String(issue.path?.[0])));
+    const valid = (...keys: (keyof typeof c)[]) => keys.every((key) => !invalid.has(key));
+    if (valid('RERANK_TOP_K', 'RETRIEVAL_LIMIT') && c.RERANK_TOP_K > c.RETRIEVAL_LIMIT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RERANK_TOP_K'],
+        message: `RERANK_TOP_K (${c.RERANK_TOP_K}) cannot exceed RETRIEVAL_LIMIT (${c.RETRIEVAL_LIMIT}): the reranker only chooses among the retrieved candidates`,
+      });
+    }
+    if (valid('CHUNK_CHILD_TOKENS', 'CHUNK_PARENT_TOKENS') && c.CHUNK_CHILD_TOKENS >= c.CHUNK_PARENT_TOKENS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CHUNK_CHILD_TOKENS'],
+        message: `CHUNK_CHILD_TOKENS (${c.CHUNK_CHILD_TOKENS}) must be smaller than CHUNK_PARENT_TOKENS (${c.CHUNK_PARENT_TOKENS}): children are pieces of a parent`,
+      });
+    }
+    // Each child window starts (child - overlap) tokens after the previous one: past half a child,
+    // every token is embedded more than twice and the index grows without new recall.
+    if (valid('CHUNK_OVERLAP_TOKENS', 'CHUNK_CHILD_TOKENS') && c.CHUNK_OVERLAP_TOKENS * 2 > c.CHUNK_CHILD_TOKENS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CHUNK_OVERLAP_TOKENS'],
+        message: `CHUNK_OVERLAP_TOKENS (${c.CHUNK_OVERLAP_TOKENS}) must be at most half of CHUNK_CHILD_TOKENS (${c.CHUNK_CHILD_TOKENS})`,
+      });
     }
   });
 

@@ -3,12 +3,14 @@
  * these; nothing here imports Node-only modules, so the same bot runs on both.
  */
 import type {
+  AnswerDeps,
   AnswerQuestion,
   ChatHistory,
   ChatTurn,
   Clock,
   FileRegistry,
   Generator,
+  IngestDeps,
   IngestDocument,
   VectorStore,
 } from '@docrag/domain';
@@ -61,6 +63,27 @@ export function settingsFromConfig(config: Config, botInfo?: UserFromGetMe): Bot
     progressEditIntervalMs: config.PROGRESS_EDIT_INTERVAL_MS,
     summary: { batchTokens: config.SUMMARY_BATCH_TOKENS, maxTokens: config.SUMMARY_MAX_TOKENS },
     ...(botInfo ? { botInfo } : {}),
+  };
+}
+
+/** The answer use case's limits from config; the Node and the edge entries both spread these into `makeAnswerQuestion`. */
+export function answerOptionsFromConfig(config: Config): Pick<AnswerDeps, 'retrievalLimit' | 'rerankTopK' | 'maxHistoryTurns' | 'maxTokens'> {
+  return {
+    retrievalLimit: config.RETRIEVAL_LIMIT,
+    rerankTopK: config.RERANK_TOP_K,
+    maxHistoryTurns: config.MAX_HISTORY_TURNS,
+    maxTokens: config.LLM_MAX_TOKENS,
+  };
+}
+
+/** The ingestion use case's sizes from config; the Node and the edge entries both spread these into `makeIngestDocument`. */
+export function ingestOptionsFromConfig(config: Config): Pick<IngestDeps, 'maxFileBytes' | 'embedBatchSize' | 'parentTokens' | 'childTokens' | 'childOverlap'> {
+  return {
+    maxFileBytes: Math.floor(config.MAX_FILE_MB * 1024 * 1024),
+    embedBatchSize: config.EMBED_BATCH_SIZE,
+    parentTokens: config.CHUNK_PARENT_TOKENS,
+    childTokens: config.CHUNK_CHILD_TOKENS,
+    childOverlap: config.CHUNK_OVERLAP_TOKENS,
   };
 }
 

@@ -17,7 +17,7 @@ import type { Config } from '../config';
 import { loadConfig } from '../config';
 import type { BotContext, SessionData } from '../context';
 import type { BotDeps, BotLogger } from '../deps';
-import { settingsFromConfig } from '../deps';
+import { answerOptionsFromConfig, ingestOptionsFromConfig, settingsFromConfig } from '../deps';
 import { replyWithError } from '../features/boundary';
 import { createInFlight } from '../services/in-flight';
 import { createSessionChatHistory } from '../services/session-history';
@@ -103,8 +103,7 @@ export function createEdgeApp(environment: EdgeEnvironment): EdgeApp {
       generator,
       history,
       clock,
-      maxHistoryTurns: config.MAX_HISTORY_TURNS,
-      maxTokens: config.LLM_MAX_TOKENS,
+      ...answerOptionsFromConfig(config),
     }),
     ingestDocument: makeIngestDocument({
       parsers: createEdgeParsers(),
@@ -114,7 +113,7 @@ export function createEdgeApp(environment: EdgeEnvironment): EdgeApp {
       hasher: webCryptoHasher,
       clock,
       tokenCounter: estimatingTokenCounter,
-      maxFileBytes: settings.maxFileBytes,
+      ...ingestOptionsFromConfig(config),
     }),
     store,
     registry,

@@ -186,7 +186,8 @@ describe('Deno edge entry with an ml-api', () => {
   let withMl: EdgeProcess;
   beforeAll(async () => {
     ml = await startTinyMlApi();
-    withMl = await startEdge({ ML_API_URL: ml.url, ML_API_KEY: 'ml-secret' });
+    // Non-default limits: the edge composition must pass them to the use cases as the Node one does.
+    withMl = await startEdge({ ML_API_URL: ml.url, ML_API_KEY: 'ml-secret', RETRIEVAL_LIMIT: '6', RERANK_TOP_K: '2' });
   }, 90_000);
   afterAll(async () => {
     await withMl?.stop();
@@ -206,7 +207,9 @@ describe('Deno edge entry with an ml-api', () => {
     const embeds = ml.calls.filter((c) => c.path === '/embed');
     expect(embeds.some((c) => (c.body as { is_query?: boolean }).is_query === false)).toBe(true);
     expect(embeds.some((c) => (c.body as { is_query?: boolean }).is_query === true)).toBe(true);
-    expect(ml.calls.some((c) => c.path === '/rerank')).toBe(true);
+    const reranks = ml.calls.filter((c) => c.path === '/rerank').map((c) => c.body as { documents: unknown[]; top_k?: number });
+    expect(reranks.length).toBeGreaterThan(0);
+    expect(reranks.every((body) => body.top_k === 2 && body.documents.length <= 6)).toBe(true);
     expect(ml.calls.every((c) => c.path.startsWith('/health') || c.headers['authorization'] === 'Bearer ml-secret')).toBe(true);
   });
 });

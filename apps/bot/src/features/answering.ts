@@ -140,7 +140,7 @@ export async function answerInChat(ctx: BotContext, deps: BotDeps, question: str
   if (!chat) return;
   const { userId, ownerId, chatKey } = ctx.docrag;
   await deps.usage.assertWithinBudget(userId);
-  const controller = deps.inFlight.begin(userId, 'answer');
+  const controller = await deps.inFlight.begin(userId, 'answer');
   if (!controller) {
     await ctx.reply('I am still working on your previous request. Send /cancel to stop it first.');
     return;
@@ -186,7 +186,7 @@ export async function answerInChat(ctx: BotContext, deps: BotDeps, question: str
     if (!controller.signal.aborted && !(isRagError(error) && error.code === 'cancelled')) {
       deps.metrics?.questionFinished('error');
       await preview.close();
-      deps.inFlight.end(userId, controller);
+      await deps.inFlight.end(userId, controller);
       throw error;
     }
     stopped = true;
@@ -227,7 +227,7 @@ export async function answerInChat(ctx: BotContext, deps: BotDeps, question: str
     const tokens = usage ? usage.inputTokens + usage.outputTokens : mode === 'generated' ? Math.ceil((question.length + finalText.length) / CHARS_PER_TOKEN) : 0;
     await Promise.all([deps.usage.record(userId, 'tokens', tokens), deps.usage.record(userId, 'questions', 1)]);
   } finally {
-    deps.inFlight.end(userId, controller);
+    await deps.inFlight.end(userId, controller);
   }
 }
 

@@ -14,7 +14,7 @@ export function summarizeComposer(deps: BotDeps) {
       const { userId, ownerId } = ctx.docrag;
       const file = await resolveFile(deps, ownerId, ctx.match);
       await deps.usage.assertWithinBudget(userId);
-      const controller = deps.inFlight.begin(userId, 'summary');
+      const controller = await deps.inFlight.begin(userId, 'summary');
       if (!controller) {
         await ctx.reply('I am still working on your previous request. Send /cancel to stop it first.');
         return;
@@ -37,7 +37,7 @@ export function summarizeComposer(deps: BotDeps) {
         await deliverParts(ctx, chat.id, parts, { editMessageId: status.message_id, withSourcesButton: false });
         await deps.usage.record(userId, 'tokens', summary.usage.inputTokens + summary.usage.outputTokens);
       } finally {
-        deps.inFlight.end(userId, controller);
+        await deps.inFlight.end(userId, controller);
       }
     });
   });

@@ -29,7 +29,7 @@ import { createQdrantVectorStore } from '@docrag/qdrant';
 import { createBm25SparseEncoder, createSparseEmbedder } from '@docrag/sparse';
 import { createSqliteStore, type SqliteDatabase, type SqliteStore } from '@docrag/sqlite-store';
 import type { Config } from '../config';
-import type { BotLogger } from '../deps';
+import { answerOptionsFromConfig, ingestOptionsFromConfig, type BotLogger } from '../deps';
 import { nodeHasher } from './hasher';
 import { createTokenizerTokenCounter } from '@docrag/tokenizer';
 
@@ -105,7 +105,7 @@ export async function createRetrieval(
     hasher: nodeHasher,
     clock,
     tokenCounter,
-    maxFileBytes: Math.floor(config.MAX_FILE_MB * 1024 * 1024),
+    ...ingestOptionsFromConfig(config),
   });
   const answerQuestion = makeAnswerQuestion({
     embedder,
@@ -113,8 +113,7 @@ export async function createRetrieval(
     generator,
     history,
     clock,
-    maxHistoryTurns: config.MAX_HISTORY_TURNS,
-    maxTokens: config.LLM_MAX_TOKENS,
+    ...answerOptionsFromConfig(config),
     ...(reranker ? { reranker } : {}),
     ...(metrics ? { onStage: (stage, ms) => metrics.observeStage(stage, ms / 1000) } : {}),
   });

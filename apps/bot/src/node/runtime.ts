@@ -68,7 +68,8 @@ export async function startBotRuntime(config: Config, options: BotRuntimeOptions
   if (recovered > 0) logger.warn({ recovered }, 'removed ingestions interrupted by the previous run');
 
   // ---- bot ----
-  const inFlight = createInFlight();
+  // With Redis the one-answer-per-user guard holds across every process (webhook replicas).
+  const inFlight = createInFlight(storage.locks ? { lock: storage.locks, lockTtlMs: config.ANSWER_LOCK_TTL_MS, logger } : { logger });
   const tasks = createTaskTracker();
   const usage = createUsageTracker(storage.counters, { dailyTokenLimit: config.USER_DAILY_TOKENS, clock });
   const spanMiddleware = createTelegramUpdateMiddleware({ metrics });
@@ -105,7 +106,7 @@ export async function startBotRuntime(config: Config, options: BotRuntimeOptions
     bot = createBot({ ...deps, prelude: [sequentialize<BotContext>(sequenceKey) as MiddlewareFn<BotContext>, updateSpan] });
   }
   await initWithin(bot, config.STARTUP_TIMEOUT_MS, config.TELEGRAM_API_ROOT);
-  logger.info({ bot: bot.botInfo.username, mode: config.BOT_MODE, store: config.QDRANT_URL ? 'qdrant' : 'sqlite', dense: Boolean(config.ML_API_URL), llm: retrieval.generator.info.kind, storage: storage.kind }, 'bot starting');
+  logger.info({ bot: bot.botInfo.username, mode: config.BOT_MODE, store: config.QDRANT_URL ? 'qdrant' : 'sqlite', dense: Boolean(config.ML_API_URL), llm: retrieval.generator.info.kind, storage: storage.kind, answer_lock: storage.locks ? 'shared' : 'process' }, 'bot starting');
   await registerCommands(bot.api).catch((error: unknown) => logger.warn({ err: String(error) }, 'setMyCommands failed; the menu keeps its previous state'));
 
   // ---- internal server ----

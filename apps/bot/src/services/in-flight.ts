@@ -1,13 +1,38 @@
 /**
  * One answer in flight per user. A second question while one streams is refused (answers are
  * expensive and interleaved streams confuse people); /cancel aborts the running one through the
- * AbortController handed to the use case. Process-local by design: the stream lives in this process.
+ * AbortController handed to the use case.
+ *
+ * The guard is always kept in this process (the stream and its controller live here). With a
+ * `SharedLock` (Redis, when REDIS_URL is set) it is also a lease shared by every bot process, so two
+ * webhook replicas cannot answer one user at once: `SET key token NX PX ttl` on begin, renewed
+ * while the job runs, deleted on end only by its owner (compare-and-delete). Without one (SQLite,
+ * Deno KV, tests) the guard is process-local, which is exact for a single process.
  */
+import type { BotLogger } from '../deps';
+
+/**
+ * A lease on a key shared by every bot process. Only the holder of the token `acquire` returned
+ * may renew or release it, so a process whose lease expired cannot delete its successor's.
+ */
+export interface SharedLock {
+  /** Takes the key for `ttlMs`; returns the owner token, or undefined while someone else holds it. */
+  acquire(key: string, ttlMs: number): Promise<string | undefined>;
+  /** Extends the lease to `ttlMs` from now; false when `token` no longer owns the key (it expired). */
+  renew(key: string, token: string, ttlMs: number): Promise<boolean>;
+  /** Deletes the key if `token` still owns it; false when it did not (expired, or taken since). */
+  release(key: string, token: string): Promise<boolean>;
+}
+
 export interface InFlight {
-  /** Returns a controller, or undefined when the user already has something running. */
-  begin(userId: number, label: string): AbortController | undefined;
-  end(userId: number, controller: AbortController): void;
-  /** Aborts the user's running job; returns its label, or undefined when nothing ran. */
+  /**
+   * Returns a controller, or undefined when the user already has something running (here or, with
+   * a shared lock, in another process). Rejects when the shared lock cannot be reached.
+   */
+  begin(userId: number, label: string): Promise<AbortController | undefined>;
+  /** Ends the job `begin` returned and releases its shared lease; never rejects. */
+  end(userId: number, controller: AbortController): Promise<void>;
+  /** Aborts the user's running job (in this process); returns its label, or undefined when nothing ran. */
   cancel(userId: number): string | undefined;
   /** Aborts everything (shutdown) and returns how many jobs were running; `drain` then waits for them to end. */
   cancelAll(reason?: string): number;
@@ -16,8 +41,42 @@ export interface InFlight {
   readonly size: number;
 }
 
-export function createInFlight(): InFlight {
-  const jobs = new Map<number, { controller: AbortController; label: string }>();
+export interface InFlightOptions {
+  /** Shares the guard between processes (Redis); absent, it is process-local. */
+  readonly lock?: SharedLock;
+  /** Lease lifetime in ms (ANSWER_LOCK_TTL_MS), renewed every third of it while the job runs. */
+  readonly lockTtlMs?: number;
+  /** Where lock renew/release failures are reported (they never fail the answer). */
+  readonly logger?: Pick<BotLogger, 'warn'>;
+}
+
+/** ANSWER_LOCK_TTL_MS's default: well above the longest answer (LLM, ml-api and Qdrant timeouts in a row). */
+export const DEFAULT_ANSWER_LOCK_TTL_MS = 300_000;
+
+/** Key of a user's lease in the shared lock (the lock adds the bot's key prefix). */
+export const inFlightLockKey = (userId: number): string => `in-flight:${userId}`;
+
+interface Job {
+  readonly controller: AbortController;
+  readonly label: string;
+  token?: string;
+  renewTimer?: ReturnType<typeof setInterval>;
+  /** Set once the shared lease is given back (or was never taken); later releases do nothing. */
+  released: boolean;
+}
+
+export function createInFlight(options: InFlightOptions = {}): InFlight {
+  const { lock } = options;
+  const ttlMs = options.lockTtlMs ?? DEFAULT_ANSWER_LOCK_TTL_MS;
+  const warn = (obj: object, msg: string) => {
+    try {
+      options.logger?.warn(obj, msg);
+    } catch {
+      // Logging never breaks the guard.
+    }
+  };
+  const jobs = new Map<number, Job>();
+  const byController = new WeakMap<AbortController, Job>();
   let waiters: Array<() => void> = [];
   const notify = () => {
     if (jobs.size > 0) return;
@@ -25,14 +84,75 @@ export function createInFlight(): InFlight {
     waiters = [];
     for (const fn of w) fn();
   };
+  const forget = (userId: number, job: Job) => {
+    if (jobs.get(userId) === job) jobs.delete(userId);
+    notify();
+  };
+
+  async function releaseShared(userId: number, job: Job): Promise<void> {
+    if (job.released) return;
+    job.released = true;
+    clearInterval(job.renewTimer);
+    if (!lock || job.token === undefined) return;
+    try {
+      await lock.release(inFlightLockKey(userId), job.token);
+    } catch (error) {
+      // The lease then ends by itself after ANSWER_LOCK_TTL_MS.
+      warn({ user: userId, err: String(error) }, 'could not release the in-flight lock; it expires by itself');
+    }
+  }
+
+  async function renew(userId: number, job: Job): Promise<void> {
+    if (!lock || job.released || job.token === undefined) return;
+    try {
+      if (!(await lock.renew(inFlightLockKey(userId), job.token, ttlMs)) && !job.released) {
+        // Expired (a long stall, or Redis lost it): another process may now answer this user too.
+        clearInterval(job.renewTimer);
+        warn({ user: userId, label: job.label }, 'the in-flight lock expired while the job ran');
+      }
+    } catch (error) {
+      // A Redis blip: the lease still has two thirds of its life; the next tick tries again.
+      warn({ user: userId, err: String(error) }, 'could not renew the in-flight lock');
+    }
+  }
+
   return {
-    begin(userId, label) {
+    async begin(userId, label) {
       if (jobs.has(userId)) return undefined;
-      const controller = new AbortController();
-      jobs.set(userId, { controller, label });
-      return controller;
+      // The local slot is taken before awaiting Redis, so two updates of one process cannot both pass.
+      const job: Job = { controller: new AbortController(), label, released: lock === undefined };
+      jobs.set(userId, job);
+      byController.set(job.controller, job);
+      if (!lock) return job.controller;
+      let token: string | undefined;
+      try {
+        token = await lock.acquire(inFlightLockKey(userId), ttlMs);
+      } catch (error) {
+        job.released = true;
+        forget(userId, job);
+        throw error;
+      }
+      if (token === undefined) {
+        job.released = true;
+        forget(userId, job);
+        return undefined;
+      }
+      job.token = token;
+      if (job.released) {
+        // Cancelled (/cancel, shutdown) while acquiring: give the lease back; the caller sees an aborted signal.
+        job.released = false;
+        await releaseShared(userId, job);
+        return job.controller;
+      }
+      job.renewTimer = setInterval(() => void renew(userId, job), Math.max(1, Math.floor(ttlMs / 3)));
+      // Never keep a stopping process alive for a renewal.
+      (job.renewTimer as unknown as { unref?: () => void }).unref?.();
+      return job.controller;
     },
-    end(userId, controller) {
+    async end(userId, controller) {
+      const job = byController.get(controller);
+      // Released before the local slot is freed, so `drain` (shutdown) also waits for the lease to go.
+      if (job) await releaseShared(userId, job);
       if (jobs.get(userId)?.controller === controller) jobs.delete(userId);
       notify();
     },
@@ -41,6 +161,8 @@ export function createInFlight(): InFlight {
       if (!job) return undefined;
       job.controller.abort(new Error('cancelled by the user'));
       jobs.delete(userId);
+      // The user may ask again at once, as without a shared lock; the stopping job's `end` is then a no-op.
+      void releaseShared(userId, job);
       notify();
       return job.label;
     },

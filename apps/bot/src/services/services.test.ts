@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { makeSource } from '../../test/support/fixtures';
 import { chatKeyOf, createAccessPolicy, groupQuestion, isAllowed, ownerOf, stripMention } from './access';
 import { createMemoryCounters, ratelimiterStore } from './counters';
-import { createInFlight } from './in-flight';
+import { createInFlight, inFlightLockKey, type SharedLock } from './in-flight';
 import { packBatches, summarizeParents } from './summarize';
 import { createUsageTracker } from './usage';
 
@@ -74,22 +74,120 @@ describe('counters, usage and in-flight answers', () => {
 
   it('runs one job per user and cancels it', async () => {
     const inFlight = createInFlight();
-    const a = inFlight.begin(1, 'answer')!;
-    expect(inFlight.begin(1, 'answer')).toBeUndefined();
+    const a = (await inFlight.begin(1, 'answer'))!;
+    await expect(inFlight.begin(1, 'answer')).resolves.toBeUndefined();
     expect(inFlight.cancel(1)).toBe('answer');
     expect(a.signal.aborted).toBe(true);
     expect(inFlight.cancel(1)).toBeUndefined();
-    const b = inFlight.begin(2, 'summary')!;
+    const b = (await inFlight.begin(2, 'summary'))!;
     const drained = inFlight.drain(1000);
-    inFlight.end(2, b);
+    await inFlight.end(2, b);
     await expect(drained).resolves.toBe(true);
     // Shutdown: everything is aborted, and drain waits until each job has ended (said "Stopped").
-    const c = inFlight.begin(3, 'answer')!;
+    const c = (await inFlight.begin(3, 'answer'))!;
     expect(inFlight.cancelAll()).toBe(1);
     expect(c.signal.aborted).toBe(true);
     await expect(inFlight.drain(20)).resolves.toBe(false);
-    inFlight.end(3, c);
+    await inFlight.end(3, c);
     await expect(inFlight.drain(20)).resolves.toBe(true);
+  });
+
+  describe('with a shared lock', () => {
+    /** An in-memory SharedLock that records calls and can hold `acquire` until released by the test. */
+    function fakeLock() {
+      const held = new Map<string, string>();
+      const calls: string[] = [];
+      let gate: Promise<void> | undefined;
+      let n = 0;
+      const lock: SharedLock = {
+        async acquire(key) {
+          calls.push(`acquire ${key}`);
+          await gate;
+          if (held.has(key)) return undefined;
+          const token = `t${++n}`;
+          held.set(key, token);
+          return token;
+        },
+        async renew(key, token) {
+          calls.push(`renew ${key}`);
+          return held.get(key) === token;
+        },
+        async release(key, token) {
+          calls.push(`release ${key}`);
+          if (held.get(key) !== token) return false;
+          held.delete(key);
+          return true;
+        },
+      };
+      return { lock, held, calls, hold: () => { let open!: () => void; gate = new Promise((r) => (open = r)); return () => { gate = undefined; open(); }; } };
+    }
+
+    it('takes the lease on begin, gives it back on end, and refuses a user another process holds', async () => {
+      const { lock, held, calls } = fakeLock();
+      const inFlight = createInFlight({ lock });
+      held.set(inFlightLockKey(9), 'another-process');
+      await expect(inFlight.begin(9, 'answer')).resolves.toBeUndefined();
+      expect(inFlight.size).toBe(0);
+
+      const a = (await inFlight.begin(1, 'answer'))!;
+      expect(held.get(inFlightLockKey(1))).toBeDefined();
+      await inFlight.end(1, a);
+      expect(held.has(inFlightLockKey(1))).toBe(false);
+      await inFlight.end(1, a); // a second end releases nothing more
+      expect(calls.filter((c) => c.startsWith('release'))).toEqual([`release ${inFlightLockKey(1)}`]);
+    });
+
+    it('lets one of two concurrent updates of a process through before Redis answers', async () => {
+      const { lock, hold, calls } = fakeLock();
+      const inFlight = createInFlight({ lock });
+      const open = hold();
+      const first = inFlight.begin(1, 'answer');
+      const second = inFlight.begin(1, 'answer');
+      open();
+      expect(await second).toBeUndefined();
+      expect(await first).toBeInstanceOf(AbortController);
+      expect(calls.filter((c) => c.startsWith('acquire'))).toHaveLength(1);
+    });
+
+    it('cancel frees the lease at once; a job cancelled while acquiring gives it back', async () => {
+      const { lock, held, hold } = fakeLock();
+      const inFlight = createInFlight({ lock });
+      const a = (await inFlight.begin(1, 'answer'))!;
+      expect(inFlight.cancel(1)).toBe('answer');
+      await expect.poll(() => held.has(inFlightLockKey(1))).toBe(false);
+      const b = (await inFlight.begin(1, 'answer'))!;
+      await inFlight.end(1, a); // the cancelled job ending late does not free the new one's lease
+      expect(held.has(inFlightLockKey(1))).toBe(true);
+      await inFlight.end(1, b);
+
+      const open = hold();
+      const pending = inFlight.begin(2, 'answer');
+      expect(inFlight.cancel(2)).toBe('answer');
+      open();
+      const c = (await pending)!;
+      expect(c.signal.aborted).toBe(true);
+      expect(held.has(inFlightLockKey(2))).toBe(false);
+    });
+
+    it('renews the lease while the job runs and reports a lost one', async () => {
+      const { lock, held, calls } = fakeLock();
+      const warnings: string[] = [];
+      const inFlight = createInFlight({ lock, lockTtlMs: 30, logger: { warn: (_obj, msg) => warnings.push(msg ?? '') } });
+      const a = (await inFlight.begin(1, 'answer'))!;
+      await expect.poll(() => calls.filter((c) => c.startsWith('renew')).length).toBeGreaterThanOrEqual(2);
+      held.set(inFlightLockKey(1), 'someone-else');
+      await expect.poll(() => warnings).toContain('the in-flight lock expired while the job ran');
+      await inFlight.end(1, a);
+      expect(held.get(inFlightLockKey(1))).toBe('someone-else');
+    });
+
+    it('fails begin when the lock cannot be reached, leaving nothing behind', async () => {
+      const inFlight = createInFlight({
+        lock: { acquire: () => Promise.reject(new Error('redis down')), renew: async () => true, release: async () => true },
+      });
+      await expect(inFlight.begin(1, 'answer')).rejects.toThrow('redis down');
+      expect(inFlight.size).toBe(0);
+    });
   });
 });
 

@@ -9,6 +9,7 @@ import { MemorySessionStorage } from 'grammy';
 import type { Clock } from '@docrag/domain';
 import { createMemoryCounters } from '../services/counters';
 import type { SharedCounters } from '../services/counters';
+import type { SharedLock } from '../services/in-flight';
 
 export interface BotStorage {
   /** `sqlite`, `redis`, `deno-kv` or `memory`: for logs and /stats. */
@@ -19,6 +20,11 @@ export interface BotStorage {
    */
   sessions<T>(namespace: string): StorageAdapter<T>;
   readonly counters: SharedCounters;
+  /**
+   * Leases shared by every process of the bot (one answer in flight per user across replicas).
+   * Only backends several processes share provide it (Redis); without it the guard is process-local.
+   */
+  readonly locks?: SharedLock;
   /** Releases connections; the SQLite database itself belongs to whoever opened it. */
   close(): Promise<void>;
 }

@@ -1,12 +1,14 @@
 /**
  * Bot state in Redis (`REDIS_URL`), shared by every bot process: sessions through
- * @grammyjs/storage-redis, counters with atomic INCRBY/PEXPIRE (one Lua script) and SET NX PX.
- * The only file that imports ioredis.
+ * @grammyjs/storage-redis, counters with atomic INCRBY/PEXPIRE (one Lua script) and SET NX PX,
+ * and owner-token leases (the in-flight guard). The only file that imports ioredis.
  */
+import { randomUUID } from 'node:crypto';
 import { RedisAdapter } from '@grammyjs/storage-redis';
 import { Redis } from 'ioredis';
 import type { StorageAdapter } from 'grammy';
 import type { SharedCounters } from '../services/counters';
+import type { SharedLock } from '../services/in-flight';
 import type { BotStorage } from './bot-storage';
 
 export interface RedisBotStorageOptions {
@@ -85,6 +87,37 @@ export function createRedisCounters(redis: Redis, keyPrefix: string): SharedCoun
   };
 }
 
+/**
+ * Compare-and-delete / compare-and-extend: a plain DEL or PEXPIRE after a GET would let a process
+ * whose lease expired between the two delete or extend the lease another process has taken since.
+ * (The single-instance lock of the Redis docs, "Distributed locks with Redis".)
+ */
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+const RENEW_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+
+/** Leases as `SET key token NX PX ttl` with a random token per acquisition; keys live under `<prefix>lock:`. */
+export function createRedisLock(redis: Redis, keyPrefix: string): SharedLock {
+  const lockPrefix = `${keyPrefix}lock:`;
+  const ttl = (ms: number) => Math.max(1, Math.round(ms));
+  return {
+    async acquire(key, ttlMs) {
+      const token = randomUUID();
+      const result = await redis.set(lockPrefix + key, token, 'PX', ttl(ttlMs), 'NX');
+      return result === 'OK' ? token : undefined;
+    },
+    async renew(key, token, ttlMs) {
+      return Number(await redis.eval(RENEW_SCRIPT, 1, lockPrefix + key, token, ttl(ttlMs))) === 1;
+    },
+    async release(key, token) {
+      return Number(await redis.eval(RELEASE_SCRIPT, 1, lockPrefix + key, token)) === 1;
+    },
+  };
+}
+
 /** Connects (failing fast with a message naming REDIS_URL) and returns the shared storage. */
 export async function createRedisBotStorage(options: RedisBotStorageOptions): Promise<BotStorage> {
   const keyPrefix = options.keyPrefix ?? 'docrag:';
@@ -110,6 +143,7 @@ export async function createRedisBotStorage(options: RedisBotStorageOptions): Pr
     sessions: <T>(namespace: string): StorageAdapter<T> =>
       new RedisAdapter<T>({ instance: redisWithPrefix(redis, `${keyPrefix}${namespace}`), ...(ttl ? { ttl } : {}) }),
     counters: createRedisCounters(redis, keyPrefix),
+    locks: createRedisLock(redis, keyPrefix),
     close: async () => {
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -1,7 +1,8 @@
 /**
  * Scale-out: two bot processes (the production entry, apps/bot/src/main.ts, in webhook mode) share
  * one Redis started by the test. A rate limit and a daily token budget reached through one process
- * hold in the other, and the conversation history written by one is read by the other.
+ * hold in the other, the conversation history written by one is read by the other, and a user's
+ * answer streaming in one keeps the other from starting a second one.
  * Skips with a message when redis-server is not installed.
  */
 import { spawn } from 'node:child_process';
@@ -52,7 +53,7 @@ async function startBot(name: string): Promise<BotProcess> {
       WEBHOOK_PORT: '0',
       METRICS_HOST: '127.0.0.1',
       METRICS_PORT: '0',
-      ALLOWED_USER_IDS: '42,43',
+      ALLOWED_USER_IDS: '42,43,44',
       REDIS_URL: redis.url,
       DATA_DIR: path.join(dataDir, name),
       OPENAI_API_KEY: 'sk-scale',
@@ -111,6 +112,12 @@ async function deliver(bot: BotProcess, update: unknown): Promise<void> {
   expect(response.status).toBe(200);
 }
 
+/**
+ * After the final message is delivered, the answering process still records usage and then
+ * releases the user's in-flight lease (a few Redis round trips); a test is faster than a person.
+ */
+const answerSettled = () => new Promise((r) => setTimeout(r, 300));
+
 const textTo = (userId: number, pattern: RegExp) => (c: ApiCall) =>
   (c.method === 'sendMessage' || c.method === 'editMessageText') && c.payload['chat_id'] === userId && pattern.test(String(c.payload['text'] ?? ''));
 
@@ -161,6 +168,7 @@ describe.skipIf(Boolean(skip))(`Redis scale-out: two bot processes${skip ? ` (sk
 
     await deliver(a, message(42, { text: 'What does reciprocal rank fusion add per list?' }));
     await telegram.waitFor((c) => c.method === 'sendMessage' && c.payload['chat_id'] === 42 && String(c.payload['text'] ?? '').includes('1/(k + rank)'), 30_000);
+    await answerSettled();
 
     const seen = llm.requests.length;
     const callsBefore = telegram.calls.length;
@@ -181,10 +189,43 @@ describe.skipIf(Boolean(skip))(`Redis scale-out: two bot processes${skip ? ` (sk
       (c) => c.method === 'sendMessage' && c.payload['chat_id'] === 42 && telegram.calls.indexOf(c) >= callsBefore && String(c.payload['text'] ?? '').includes('1/(k + rank)'),
       30_000,
     );
-    // Usage is recorded right after the final message is delivered.
-    await new Promise((r) => setTimeout(r, 300));
+    await answerSettled();
     await deliver(b, message(42, { text: 'One more question about fusion?' }));
     const refusal = await telegram.waitFor(textTo(42, /token budget/), 30_000);
     expect(String(refusal.payload['text'])).toMatch(/of 100\)/);
+  });
+
+  it('refuses a second answer for a user in B while A is still streaming one, and answers once A is done', async () => {
+    const [a, b] = bots as [BotProcess, BotProcess];
+    const doc = '# Fusion\n\nReciprocal rank fusion adds 1/(k + rank) for every ranked list it merges.';
+    telegram.files.set('documents/fusion-44', new TextEncoder().encode(doc));
+    // Each test process has its own embedded store (DATA_DIR): index the file in both.
+    for (const bot of [a, b]) {
+      const before = telegram.calls.length;
+      await deliver(bot, message(44, { document: { file_id: 'fusion-44', file_unique_id: 'f44', file_name: 'fusion.md', mime_type: 'text/markdown', file_size: doc.length } }));
+      await telegram.waitFor((c) => textTo(44, /Indexed <b>fusion\.md<\/b>/)(c) && telegram.calls.indexOf(c) >= before, 30_000);
+    }
+
+    llm.setDelay(1_500);
+    try {
+      const seen = llm.requests.length;
+      await deliver(a, message(44, { text: 'What does reciprocal rank fusion add?' }));
+      await expect.poll(() => llm.requests.length, { timeout: 30_000 }).toBeGreaterThan(seen);
+      await deliver(b, message(44, { text: 'And what about ties?' }));
+      await telegram.waitFor(textTo(44, /I am still working on your previous request/), 30_000);
+      expect(llm.requests.length).toBe(seen + 1);
+      const answered = (c: ApiCall) => c.method === 'sendMessage' && c.payload['chat_id'] === 44 && String(c.payload['text'] ?? '').includes('1/(k + rank)');
+      await telegram.waitFor(answered, 30_000);
+    } finally {
+      llm.setDelay(0);
+    }
+    // A released the lease after its final message: B now takes the next question.
+    await answerSettled();
+    const callsBefore = telegram.calls.length;
+    await deliver(b, message(44, { text: 'Which lists does it merge?' }));
+    await telegram.waitFor(
+      (c) => c.method === 'sendMessage' && c.payload['chat_id'] === 44 && telegram.calls.indexOf(c) >= callsBefore && String(c.payload['text'] ?? '').includes('1/(k + rank)'),
+      30_000,
+    );
   });
 });

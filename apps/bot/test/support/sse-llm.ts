@@ -11,12 +11,15 @@ export interface SseLlm {
   /** Base URL for OPENAI_BASE_URL (ends in /v1). */
   readonly url: string;
   readonly requests: Array<{ messages?: Array<{ role: string; content: string }>; [key: string]: unknown }>;
+  /** Pause before each chunk from now on (an answer that is still streaming when the next question comes). */
+  setDelay(ms: number): void;
   close(): Promise<void>;
 }
 
 export async function startSseLlm(options: { pieces?: readonly string[]; usage?: { prompt: number; completion: number }; delayMs?: number } = {}): Promise<SseLlm> {
   const pieces = options.pieces ?? ['Reciprocal rank fusion ', 'adds 1/(k + rank) ', 'over the lists [Source 1].'];
   const requests: SseLlm['requests'] = [];
+  let delayMs = options.delayMs ?? 0;
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (p) => (raw += String(p)));
@@ -27,7 +30,7 @@ export async function startSseLlm(options: { pieces?: readonly string[]; usage?:
       const chunk = (delta: object, finish: string | null) =>
         `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'fake-llm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
       for (const piece of pieces) {
-        if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+        if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
         res.write(chunk({ content: piece }, null));
       }
       res.write(chunk({}, 'stop'));
@@ -48,6 +51,9 @@ export async function startSseLlm(options: { pieces?: readonly string[]; usage?:
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     requests,
+    setDelay: (ms) => {
+      delayMs = ms;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
