@@ -19,7 +19,15 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const telemetry = startTelemetry({ serviceName: config.OTEL_SERVICE_NAME, serviceVersion: process.env['npm_package_version'] ?? '0.1.0', env: process.env });
+  const telemetry = startTelemetry({
+    serviceName: config.OTEL_SERVICE_NAME,
+    serviceVersion: process.env['npm_package_version'] ?? '0.1.0',
+    env: process.env,
+    // Calls to these already get our own CLIENT spans (telegram <method>, embeddings, rerank,
+    // retrieval), and the ml-api client sends traceparent itself: a generic HTTP span under each
+    // would double the tracing cost of a question (docs/performance.md, observability).
+    untracedUrls: [config.TELEGRAM_API_ROOT, config.ML_API_URL, config.QDRANT_URL],
+  });
   const logger = createLogger({ service: 'bot', level: config.LOG_LEVEL, redact: secretKeys.map((k) => `config.${k}`) });
   logger.info({ config: redactConfig(config) }, 'configuration loaded');
   if (config.ALLOW_ALL_USERS) logger.warn({}, 'ALLOW_ALL_USERS=true: every Telegram user can use this bot and spend its LLM budget');

@@ -40,6 +40,27 @@ describe('server span middleware and batch links', () => {
     expect(trace.getActiveSpan()).toBeUndefined();
   });
 
+  it("reads traceparent from Node's own headers when @hono/node-server provides them, in any casing", async () => {
+    const headers: Record<string, string> = {};
+    let clientSpan: { traceId: string; spanId: string } | undefined;
+    await withSpan('rerank', {}, async (span) => {
+      clientSpan = span.spanContext();
+      propagation.inject(context.active(), headers);
+    });
+    const middleware = createHonoServerSpanMiddleware();
+    // The fetch Headers must not be touched: building them is what the middleware avoids.
+    const raw = {
+      get headers(): Headers {
+        throw new Error('fetch Headers were built');
+      },
+    };
+    const incoming = { headers: { 'content-type': 'application/json', Traceparent: headers['traceparent']! } };
+    await middleware({ req: { method: 'POST', path: '/rerank', routePath: '/rerank', raw }, res: { status: 200 }, env: { incoming } }, async () => undefined);
+    const server = tracing.spans().find((s) => s.name === 'POST /rerank')!;
+    expect(server.spanContext().traceId).toBe(clientSpan!.traceId);
+    expect(server.parentSpanContext?.spanId).toBe(clientSpan!.spanId);
+  });
+
   it('skips health probes', async () => {
     const middleware = createHonoServerSpanMiddleware();
     await middleware(ctx('/health/ready', {}), async () => undefined);

@@ -10,6 +10,17 @@ import { extractTraceContext, withSpan } from './tracing';
 export interface HonoContextLike {
   readonly req: { readonly method: string; readonly path: string; readonly routePath?: string; readonly raw: { readonly headers: Headers } };
   readonly res: { readonly status: number };
+  /** On @hono/node-server, `{ incoming, outgoing }`: Node's request, whose headers are a plain object. */
+  readonly env?: unknown;
+}
+
+/**
+ * The request headers in their cheapest form. On @hono/node-server, `c.req.raw.headers` builds a
+ * fetch `Headers` from every incoming header on first access; Node's own object is already there.
+ */
+function requestHeaders(c: HonoContextLike): Headers | Readonly<Record<string, string | string[] | undefined>> {
+  const incoming = (c.env as { incoming?: { headers?: unknown } } | undefined)?.incoming?.headers;
+  return incoming && typeof incoming === 'object' ? (incoming as Readonly<Record<string, string | string[] | undefined>>) : c.req.raw.headers;
 }
 
 export interface ServerSpanMiddlewareOptions {
@@ -37,7 +48,7 @@ export function createHonoServerSpanMiddleware(options: ServerSpanMiddlewareOpti
       `${c.req.method} ${route}`,
       {
         kind: SpanKind.SERVER,
-        parent: extractTraceContext(c.req.raw.headers),
+        parent: extractTraceContext(requestHeaders(c)),
         attributes: { 'http.request.method': c.req.method, 'http.route': route, 'url.path': c.req.path },
         ...(options.tracer ? { tracer: options.tracer } : {}),
       },

@@ -22,7 +22,7 @@ export { startMetricsServer } from './metrics-server';
 export type { MetricsServer, MetricsServerOptions, RouteHandler, RouteResult } from './metrics-server';
 
 // ---- tracing: SDK start-up, span helpers, W3C propagation, batch links ----
-export { startTelemetry, TELEMETRY_ENV_VARIABLES } from './telemetry';
+export { createHttpInstrumentations, startTelemetry, TELEMETRY_ENV_VARIABLES, untracedOrigins } from './telemetry';
 export type { Telemetry, TelemetryOptions } from './telemetry';
 export { ATTR, TRACER_NAME } from './attributes';
 export {

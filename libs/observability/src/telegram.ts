@@ -100,11 +100,18 @@ export function createTelegramApiTransformer(
 ): TelegramApiTransformer {
   const now = options.now ?? (() => performance.now());
 
-  async function timed<R extends TelegramApiResponseLike>(call: () => Promise<R>, method: string): Promise<R> {
+  // No closure is created per call: a named one costs a defineProperty per call where names are
+  // kept (tsx, which `npm start` runs).
+  async function timed<R extends TelegramApiResponseLike>(
+    prev: (method: never, payload: never, signal?: never) => Promise<R>,
+    method: string,
+    payload: unknown,
+    signal: unknown,
+  ): Promise<R> {
     const started = now();
     let response: R;
     try {
-      response = await call();
+      response = await prev(method as never, payload as never, signal as never);
     } catch (error) {
       options.metrics?.telegramCall({ method, seconds: (now() - started) / 1000, errorCode: errorType(error) === 'AbortError' ? 'aborted' : 'network' });
       throw error;
@@ -118,14 +125,13 @@ export function createTelegramApiTransformer(
   }
 
   return async (prev, method, payload, signal) => {
-    const call = () => prev(method as never, payload as never, signal as never);
     // Spans only inside a trace: getUpdates long polls outside any update would be noise.
-    if (!trace.getActiveSpan()) return timed(call, method);
+    if (!trace.getActiveSpan()) return timed(prev, method, payload, signal);
     return withSpan(
       `telegram ${method}`,
       { kind: SpanKind.CLIENT, attributes: { [ATTR.telegramMethod]: method }, ...(options.tracer ? { tracer: options.tracer } : {}) },
       async (span) => {
-        const response = await timed(call, method);
+        const response = await timed(prev, method, payload, signal);
         if (!response.ok) {
           safely('telegram.span-error', () => {
             span.setAttribute(ATTR.telegramErrorCode, response.error_code);

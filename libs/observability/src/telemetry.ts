@@ -20,6 +20,13 @@ export interface TelemetryOptions {
    * server spans (`withServerSpan`) turns this off to avoid two spans per request.
    */
   readonly incomingHttpSpans?: boolean;
+  /**
+   * Outgoing HTTP to these base URLs gets no HTTP client span and no injected header: the callers
+   * already open a CLIENT span for each call (`telegram <method>` for the Bot API, `embeddings` /
+   * `rerank` for the ml-api, whose client injects `traceparent` itself), and the generic
+   * instrumentation would double that cost on every question for no extra information.
+   */
+  readonly untracedUrls?: readonly (string | undefined)[];
   /** Replace the exporter pipeline (tests: an in-memory exporter). */
   readonly spanProcessors?: SpanProcessor[];
   /** Where the SDK's own warnings go (export failures...); default: dropped. */
@@ -67,6 +74,59 @@ function tracesUrl(env: Readonly<Record<string, string | undefined>>): string | 
   return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
 }
 
+/** `host:port` of a URL or origin, with the scheme's default port spelled out; undefined if unparsable. */
+function hostPort(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || (parsed.protocol === 'https:' ? '443' : '80')}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A predicate over outgoing request origins: true for those of `urls` (scheme, host and port
+ * compared; paths ignored), which get no generic HTTP client span.
+ */
+export function untracedOrigins(urls: readonly (string | undefined)[]): (origin: string) => boolean {
+  const keys = new Set(urls.filter((url): url is string => Boolean(url)).map(hostPort).filter((key): key is string => key !== undefined));
+  // Asked on every outgoing request: remember each origin's answer instead of parsing it again.
+  const seen = new Map<string, boolean>();
+  return (origin) => {
+    if (keys.size === 0) return false;
+    let untraced = seen.get(origin);
+    if (untraced === undefined) {
+      untraced = keys.has(hostPort(origin) ?? '');
+      if (seen.size < 1_000) seen.set(origin, untraced);
+    }
+    return untraced;
+  };
+}
+
+/**
+ * The http (node:http, used by grammY's node-fetch) and undici (global fetch: the OpenAI SDK,
+ * the ml-api client) instrumentations, with health and metrics paths and `untracedUrls` left out.
+ * `startTelemetry` registers these; the benchmark and tests register the same ones.
+ */
+export function createHttpInstrumentations(
+  options: Pick<TelemetryOptions, 'ignorePaths' | 'incomingHttpSpans' | 'untracedUrls'> = {},
+): Instrumentation[] {
+  const ignore = options.ignorePaths ?? ['/metrics', '/health', '/health/live', '/health/ready'];
+  const untraced = untracedOrigins(options.untracedUrls ?? []);
+  return [
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (request) => ignore.includes((request.url ?? '').split('?')[0] ?? ''),
+      ignoreOutgoingRequestHook: (request) => {
+        const protocol = request.protocol ?? 'http:';
+        const host = request.hostname ?? request.host ?? 'localhost';
+        return untraced(`${protocol}//${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}${request.port ? `:${request.port}` : ''}`);
+      },
+      disableIncomingRequestInstrumentation: options.incomingHttpSpans === false,
+    }),
+    new UndiciInstrumentation({ ignoreRequestHook: (request) => untraced(request.origin) }),
+  ];
+}
+
 /**
  * Starts the OpenTelemetry Node SDK for one app: OTLP http/protobuf trace exporter behind a batch
  * processor (export never blocks a request; a failed export is dropped and reported to
@@ -84,13 +144,8 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       DiagLogLevel.WARN,
     );
   }
-  const ignore = options.ignorePaths ?? ['/metrics', '/health', '/health/live', '/health/ready'];
   const instrumentations: Instrumentation[] = [
-    new HttpInstrumentation({
-      ignoreIncomingRequestHook: (request) => ignore.includes((request.url ?? '').split('?')[0] ?? ''),
-      disableIncomingRequestInstrumentation: options.incomingHttpSpans === false,
-    }),
-    new UndiciInstrumentation(),
+    ...createHttpInstrumentations(options),
     new OpenAIInstrumentation({ captureMessageContent: truthy(env['OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT']) }),
   ];
   const url = tracesUrl(env);

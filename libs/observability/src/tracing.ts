@@ -10,6 +10,7 @@ import {
   type Link,
   type Span,
   type SpanContext,
+  type TextMapGetter,
   type Tracer,
 } from '@opentelemetry/api';
 import { ATTR, TRACER_NAME } from './attributes';
@@ -85,20 +86,34 @@ export function injectTraceHeaders(headers: Record<string, string> = {}): Record
   return headers;
 }
 
-/** Reads a context from incoming headers (a plain object or a fetch `Headers`). */
-export function extractTraceContext(headers: Headers | Readonly<Record<string, string | string[] | undefined>>): Context {
-  const carrier: Record<string, string> = {};
-  if (typeof (headers as Headers).forEach === 'function' && typeof (headers as Headers).get === 'function') {
-    (headers as Headers).forEach((value, key) => {
-      carrier[key.toLowerCase()] = value;
-    });
-  } else {
-    for (const [key, value] of Object.entries(headers as Record<string, string | string[] | undefined>)) {
-      if (typeof value === 'string') carrier[key.toLowerCase()] = value;
-      else if (Array.isArray(value) && value[0] !== undefined) carrier[key.toLowerCase()] = value[0];
-    }
+type HeaderRecord = Readonly<Record<string, string | string[] | undefined>>;
+
+/** Reads single headers from a fetch `Headers` (case-insensitive by definition). */
+const headersGetter: TextMapGetter<Headers> = {
+  get: (carrier, key) => carrier.get(key) ?? undefined,
+  keys: (carrier) => [...carrier.keys()],
+};
+
+/** Reads single headers from a plain object: Node's lower-cased `IncomingMessage.headers`, or any casing. */
+const recordGetter: TextMapGetter<HeaderRecord> = {
+  get: (carrier, key) => {
+    const direct = carrier[key];
+    if (direct !== undefined) return direct;
+    for (const name in carrier) if (name.toLowerCase() === key) return carrier[name];
+    return undefined;
+  },
+  keys: (carrier) => Object.keys(carrier),
+};
+
+/**
+ * Reads a context from incoming headers (a plain object or a fetch `Headers`). Only the headers the
+ * propagator asks for are read: copying every header costs more than the span it parents.
+ */
+export function extractTraceContext(headers: Headers | HeaderRecord): Context {
+  if (typeof (headers as Headers).get === 'function' && typeof (headers as Headers).forEach === 'function') {
+    return propagation.extract(ROOT_CONTEXT, headers as Headers, headersGetter);
   }
-  return propagation.extract(ROOT_CONTEXT, carrier);
+  return propagation.extract(ROOT_CONTEXT, headers as HeaderRecord, recordGetter);
 }
 
 /**

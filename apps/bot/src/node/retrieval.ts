@@ -23,7 +23,7 @@ import {
 } from '@docrag/domain';
 import { createGenerator } from '@docrag/llm';
 import { MlApiEmbedder, MlApiReranker } from '@docrag/ml-client';
-import { traceEmbedder, traceGenerator, traceReranker, traceVectorStore, type BotMetrics } from '@docrag/observability';
+import { injectTraceHeaders, traceEmbedder, traceGenerator, traceReranker, traceVectorStore, type BotMetrics } from '@docrag/observability';
 import { createDocumentParsers, parserLimitsFromMegabytes } from '@docrag/parsers';
 import { createQdrantVectorStore } from '@docrag/qdrant';
 import { createBm25SparseEncoder, createSparseEmbedder } from '@docrag/sparse';
@@ -55,6 +55,15 @@ export interface Retrieval {
   close(): Promise<void>;
 }
 
+/**
+ * What both ml-api clients share. `traceparent` comes from our own injector: the ml-api origin is
+ * left out of the generic HTTP instrumentation (main.ts), whose span per call would duplicate the
+ * embeddings/rerank client spans and cost more than the rest of the instrumentation together.
+ */
+function mlApiClient(config: Config) {
+  return { timeoutMs: config.HTTP_TIMEOUT, traceHeaders: () => injectTraceHeaders(), ...(config.ML_API_KEY ? { apiKey: config.ML_API_KEY } : {}) };
+}
+
 export async function createRetrieval(
   config: Config,
   options: { clock: Clock; logger: BotLogger; history: ChatHistory; metrics?: BotMetrics; sqlite?: SqliteStore },
@@ -66,7 +75,7 @@ export async function createRetrieval(
 
   const sparseEncoder = createBm25SparseEncoder({ language: config.SPARSE_LANGUAGE });
   const baseEmbedder: Embedder = config.ML_API_URL
-    ? new MlApiEmbedder({ baseUrl: config.ML_API_URL, timeoutMs: config.HTTP_TIMEOUT, ...(config.ML_API_KEY ? { apiKey: config.ML_API_KEY } : {}) })
+    ? new MlApiEmbedder({ ...mlApiClient(config), baseUrl: config.ML_API_URL })
     : createSparseEmbedder(sparseEncoder);
   const embedderModel = config.ML_API_URL ? 'ml-api' : sparseEncoder.name;
   const embedder = createCachedEmbedder(
@@ -74,7 +83,7 @@ export async function createRetrieval(
     { size: config.EMBEDDING_CACHE_SIZE, ...(metrics ? { onLookup: (outcome: 'hit' | 'miss') => metrics.cacheLookup(outcome) } : {}) },
   );
   const reranker: Reranker | undefined = config.ML_API_URL
-    ? traceReranker(new MlApiReranker({ baseUrl: config.ML_API_URL, timeoutMs: config.HTTP_TIMEOUT, ...(config.ML_API_KEY ? { apiKey: config.ML_API_KEY } : {}) }), { model: 'ml-api-rerank' })
+    ? traceReranker(new MlApiReranker({ ...mlApiClient(config), baseUrl: config.ML_API_URL }), { model: 'ml-api-rerank' })
     : undefined;
 
   const store: VectorStore = config.QDRANT_URL

@@ -7,6 +7,7 @@
 export { MlApiEmbedder } from './ml-api-embedder';
 export type { MlApiEmbedderOptions } from './ml-api-embedder';
 export { MlApiReranker } from './ml-api-reranker';
+export type { MlApiRerankerOptions } from './ml-api-reranker';
 
 // ---- transport (shared options, retry timing) ----
 export { MlApiHttp } from './ml-api-http';

@@ -78,6 +78,21 @@ describe('MlApiEmbedder', () => {
     expect(call.headers['content-type']).toBe('application/json');
   });
 
+  it('adds the trace headers it is given to every attempt, read when each is sent', async () => {
+    let n = 0;
+    const traceHeaders = () => ({ traceparent: `00-0af7651916cd43dd8448eb211c80319c-b7ad6b716920333${n++}-01` });
+    api.failures = [{ code: 'internal_error' }];
+    const before = api.calls.length;
+    await embedder({ traceHeaders }).embed(['q'], { kind: 'query' });
+    const sent = api.calls.slice(before).map((call) => call.headers['traceparent']);
+    expect(sent).toEqual(['00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203330-01', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01']);
+    // A throwing injector costs the trace, never the request.
+    const broken = () => {
+      throw new Error('no propagator');
+    };
+    expect(await embedder({ traceHeaders: broken }).embed(['q'], { kind: 'query' })).toHaveLength(1);
+  });
+
   it('reports a rejected key without retrying, naming ML_API_KEY', async () => {
     api.apiKey = 'secret';
     const before = api.calls.length;
@@ -200,6 +215,28 @@ describe('MlApiReranker', () => {
     api.failures = [{ code: 'model_unavailable' }];
     const error = await failure(reranker().rerank('q', ['d']));
     expect(error.detail).toEqual({ code: 'model_unavailable', capability: 'rerank' });
+  });
+
+  it('remembers model_unavailable for a while instead of asking on every question, then asks again', async () => {
+    let now = 1_000;
+    const remembering = new MlApiReranker({ baseUrl: api.url, ...fast, unavailableRecheckMs: 30_000, now: () => now });
+    api.failures = [{ code: 'model_unavailable' }];
+    const before = api.calls.length;
+    expect((await failure(remembering.rerank('q', ['d']))).detail).toEqual({ code: 'model_unavailable', capability: 'rerank' });
+    now += 29_000;
+    expect((await failure(remembering.rerank('q', ['d']))).detail).toEqual({ code: 'model_unavailable', capability: 'rerank' });
+    expect(api.calls.length - before).toBe(1);
+    // Past the window the ml-api is asked again; it has a reranker now.
+    now += 2_000;
+    expect(await remembering.rerank('cats', ['dogs', 'cats'])).toHaveLength(2);
+    expect(api.calls.length - before).toBe(2);
+  });
+
+  it('does not remember other failures, and 0 turns the memory off', async () => {
+    const always = new MlApiReranker({ baseUrl: api.url, ...fast, unavailableRecheckMs: 0 });
+    api.failures = [{ code: 'model_unavailable' }];
+    await failure(always.rerank('q', ['d']));
+    expect(await always.rerank('cats', ['dogs', 'cats'])).toHaveLength(2);
   });
 
   it('rejects out-of-range indices from the server', async () => {

@@ -24,6 +24,12 @@ export interface MlApiClientOptions {
    */
   readonly fetch?: typeof fetch;
   readonly random?: () => number;
+  /**
+   * Extra headers for each attempt, read when it is sent: the app passes its tracer's W3C
+   * `traceparent` injector, so the ml-api continues the caller's trace without an HTTP client
+   * instrumentation on this hop (the embeddings/rerank span already is the client span).
+   */
+  readonly traceHeaders?: () => Readonly<Record<string, string>>;
 }
 
 /** What a failed attempt means: the error to throw, and whether another attempt may succeed. */
@@ -131,6 +137,13 @@ export class MlApiHttp {
       const headers: Record<string, string> = { accept: 'application/json' };
       if (body !== undefined) headers['content-type'] = 'application/json';
       if (this.options.apiKey) headers['authorization'] = `Bearer ${this.options.apiKey}`;
+      if (this.options.traceHeaders) {
+        try {
+          Object.assign(headers, this.options.traceHeaders());
+        } catch {
+          // Tracing never fails a request.
+        }
+      }
       const doFetch = this.options.fetch ?? ((input: string, init?: RequestInit) => fetch(input, init));
       const response = await doFetch(url, {
         method,

@@ -1,5 +1,5 @@
 import type { GenerateRequest, GenerationEvent, Generator } from '@docrag/domain';
-import { context, SpanKind, trace, type Tracer } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { ATTR } from '../attributes';
 import type { BotMetrics } from '../bot-metrics';
 import { safely } from '../safe';
@@ -58,14 +58,9 @@ export function traceGenerator(inner: Generator, options: TraceGeneratorOptions)
           const iterator = context.with(spanContext, () => inner.generate(request)[Symbol.asyncIterator]());
           const started = now();
           let firstToken = true;
-          let ended = false;
           let output = '';
-          const end = () => {
-            if (!ended) {
-              ended = true;
-              span.end();
-            }
-          };
+          // Span.end() twice only logs a warning; `isRecording()` is false once ended. No named
+          // closure per answer: one costs a defineProperty where names are kept (tsx).
           return {
             async next() {
               let result: IteratorResult<GenerationEvent>;
@@ -74,11 +69,11 @@ export function traceGenerator(inner: Generator, options: TraceGeneratorOptions)
               } catch (error) {
                 recordSpanError(span, error);
                 options.metrics?.llmError(errorType(error));
-                end();
+                endOnce(span);
                 throw error;
               }
               if (result.done) {
-                end();
+                endOnce(span);
                 return result;
               }
               const event = result.value;
@@ -105,12 +100,12 @@ export function traceGenerator(inner: Generator, options: TraceGeneratorOptions)
               return result;
             },
             async return(value?: unknown) {
-              end();
+              endOnce(span);
               return iterator.return ? iterator.return(value) : { done: true, value: undefined };
             },
             async throw(error?: unknown) {
               recordSpanError(span, error);
-              end();
+              endOnce(span);
               if (iterator.throw) return iterator.throw(error);
               throw error;
             },
@@ -119,4 +114,9 @@ export function traceGenerator(inner: Generator, options: TraceGeneratorOptions)
       };
     },
   };
+}
+
+/** Ends a span unless it has ended already (a recording span stops recording when it ends). */
+function endOnce(span: Span): void {
+  if (span.isRecording()) span.end();
 }

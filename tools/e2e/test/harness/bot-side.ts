@@ -14,6 +14,7 @@ import {
   createTelegramApiTransformer,
   createTelegramUpdateMiddleware,
   errorType,
+  injectTraceHeaders,
   startMetricsServer,
   traceEmbedder,
   traceGenerator,
@@ -35,6 +36,12 @@ export interface BotSideOptions {
   /** Serve /metrics on 127.0.0.1 (a free port). */
   readonly serveMetrics?: boolean;
   readonly llmModel?: string;
+  /**
+   * A Bot API stand-in over HTTP (the benchmark): each question then makes the calls the bot makes
+   * in a private chat (sendChatAction "typing", one sendMessageDraft preview, the final
+   * sendMessage) as real requests. Absent: one in-memory sendMessage.
+   */
+  readonly telegramApiUrl?: string;
 }
 
 export interface BotSide {
@@ -55,8 +62,11 @@ export async function createBotSide(options: BotSideOptions): Promise<BotSide> {
   const instrumented = options.instrumented ?? true;
   const registry = createMetricsRegistry();
   const metrics = createBotMetrics(registry);
+  // As apps/bot wires it: the ml-api client sends traceparent itself (its origin is left out of the
+  // generic HTTP instrumentation; see createHttpInstrumentations).
+  const traceHeaders = instrumented ? { traceHeaders: () => injectTraceHeaders() } : {};
   const base: Embedder = options.mlApiUrl
-    ? new MlApiEmbedder({ baseUrl: options.mlApiUrl, maxRetries: 0, readyTimeoutMs: 30_000 })
+    ? new MlApiEmbedder({ baseUrl: options.mlApiUrl, maxRetries: 0, readyTimeoutMs: 30_000, ...traceHeaders })
     : createSparseEmbedder(createBm25SparseEncoder());
   const info = await base.describe();
   const store = createSqliteStore({ path: path.join(options.dataDir, 'docrag.sqlite'), sparseModel: info.sparseModel });
@@ -64,7 +74,7 @@ export async function createBotSide(options: BotSideOptions): Promise<BotSide> {
 
   const embedder = instrumented ? traceEmbedder(base, { model: info.denseModel ?? info.sparseModel }) : base;
   const vectorStore = instrumented ? traceVectorStore(store.vectorStore, { system: 'sqlite', collection: 'docrag' }) : store.vectorStore;
-  const plainReranker: Reranker | undefined = options.mlApiUrl ? new MlApiReranker({ baseUrl: options.mlApiUrl, maxRetries: 0 }) : undefined;
+  const plainReranker: Reranker | undefined = options.mlApiUrl ? new MlApiReranker({ baseUrl: options.mlApiUrl, maxRetries: 0, ...traceHeaders }) : undefined;
   const reranker = plainReranker && instrumented ? traceReranker(plainReranker, { model: 'reranker' }) : plainReranker;
   const fake = new FakeGenerator({ model: options.llmModel ?? 'gpt-4o-mini' });
   const generator = instrumented ? traceGenerator(fake, { provider: 'openai', metrics }) : fake;
@@ -92,8 +102,18 @@ export async function createBotSide(options: BotSideOptions): Promise<BotSide> {
 
   /** The Bot API stand-in: answers ok, or the error code asked for. */
   type ApiAnswer = { ok: true; result: true } | { ok: false; error_code: number; description: string };
-  const botApi = (code?: number) => async (_method: string, _payload: unknown): Promise<ApiAnswer> =>
-    code ? { ok: false, error_code: code, description: `error ${code}` } : { ok: true, result: true };
+  const botApi = (code?: number) => async (method: string, payload: unknown): Promise<ApiAnswer> => {
+    if (code) return { ok: false, error_code: code, description: `error ${code}` };
+    if (!options.telegramApiUrl) return { ok: true, result: true };
+    const response = await fetch(`${options.telegramApiUrl}/botTOKEN/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
+    return (await response.json()) as ApiAnswer;
+  };
+  const callApi = (method: string, payload: unknown, code?: number) =>
+    instrumented ? transformer(botApi(code), method, payload) : botApi(code)(method, payload);
 
   async function inUpdate(userId: number, text: string, fn: () => Promise<void>): Promise<void> {
     const update = { update_id: updateId++, message: { message_id: 1, date: 0, text, chat: { id: userId, type: 'private' }, from: { id: userId } } };
@@ -112,11 +132,21 @@ export async function createBotSide(options: BotSideOptions): Promise<BotSide> {
       let result = { text: '', mode: 'error' };
       await inUpdate(userId, question, async () => {
         const started = performance.now();
+        const overHttp = Boolean(options.telegramApiUrl);
+        // As the bot does: "typing" is not awaited; the answer does not wait for it.
+        const typing = overHttp ? callApi('sendChatAction', { chat_id: userId, action: 'typing' }).catch(() => undefined) : undefined;
         fake.failWith = askOptions.failLlm ? new RagError({ code: 'rate_limited', dependency: 'llm' }) : undefined;
         try {
           let text = '';
+          let drafted = !overHttp;
           for await (const event of answer({ ownerId: OwnerId.user(userId), chatKey: askOptions.chatKey ?? `chat:${userId}`, question })) {
-            if (event.type === 'delta') text += event.text;
+            if (event.type === 'delta') {
+              text += event.text;
+              if (!drafted) {
+                drafted = true;
+                await callApi('sendMessageDraft', { chat_id: userId, draft_id: 1, text });
+              }
+            }
             if (event.type === 'done') result = { text, mode: event.answer.mode };
           }
           if (instrumented) metrics.questionFinished(result.mode as 'generated');
@@ -126,10 +156,8 @@ export async function createBotSide(options: BotSideOptions): Promise<BotSide> {
           metrics.error(errorType(error));
         }
         const sending = performance.now();
-        const prev = botApi(askOptions.telegramCode);
-        const payload = { chat_id: userId, text: result.text };
-        if (instrumented) await transformer(prev, 'sendMessage', payload);
-        else await prev('sendMessage', payload);
+        await callApi('sendMessage', { chat_id: userId, text: result.text }, askOptions.telegramCode);
+        await typing;
         if (instrumented) {
           metrics.observeStage('telegram', (performance.now() - sending) / 1000);
           metrics.observeStage('total', (performance.now() - started) / 1000);
