@@ -201,7 +201,8 @@ async function measure(shape: string, dir: string, telegramApiUrl: string | unde
   console.log(`  instrumented  ${row(s)}`);
   console.log(`  wall overhead ${us(wall.estimate)} = ${overhead.toFixed(2)}% of the baseline p50 (per order: ${us(wall.baseFirst)} / ${us(wall.instFirst)}); means ${((s.mean / b.mean - 1) * 100).toFixed(2)}%  (goal <= 5%)`);
   console.log(`  bot CPU       baseline p50 ${us(baseCpu)} per question; instrumented +${us(cpu.estimate)} (${((cpu.estimate / baseCpu) * 100).toFixed(1)}%)`);
-  if (mlCpuBefore && mlCpuAfter) {
+  // Under BENCH_AA both sides use the untraced ml-api, so there is nothing to compare.
+  if (mlCpuBefore && mlCpuAfter && !aa) {
     const traced = ((mlCpuAfter.traced - mlCpuBefore.traced) / QUESTIONS) * 1e3;
     const plain = ((mlCpuAfter.plain - mlCpuBefore.plain) / QUESTIONS) * 1e3;
     console.log(`  ml-api CPU    untraced ${us(plain)} per question, tracing ${us(traced)} (+${(((traced - plain) / plain) * 100).toFixed(1)}%)`);
