@@ -3,7 +3,7 @@
  * by the use case before the first token streams (AnswerEvent `retrieved`), so the labels built
  * here never change while an answer is being edited.
  */
-import type { Source } from '@docrag/domain';
+import { replaceCitationMarkers, type Source } from '@docrag/domain';
 
 export interface SourceLabel {
   readonly n: number;
@@ -36,29 +36,23 @@ export function formatLabel(label: SourceLabel): string {
   return `${label.n}: ${label.fileName}${label.pages ? `, ${label.pages}` : ''}`;
 }
 
-/** `[Source 1]`, `[Source 1, 2]`, `[Sources 1-3]`, `[Source 2 and 4]`, `[source 1; source 3]`, `[Sources: 1, 2]`, `[Source #2]` (the forms the domain's extractCitations reads). */
-const MARKER = /\[\s*sources?\s*:?\s*#?(\d+(?:\s*(?:,|;|and|&|[-–—])\s*(?:sources?\s*)?#?\d+)*)\s*\]/giu;
-
-function numbersIn(list: string): number[] {
-  const out: number[] = [];
-  for (const piece of list.split(/\s*(?:,|;|\band\b|&)\s*/iu)) {
-    const cleaned = piece.replace(/^sources?\s*/iu, '').replace(/^#/u, '').trim();
-    const range = /^(\d+)\s*[-–—]\s*(\d+)$/u.exec(cleaned);
-    if (range) for (let n = Number(range[1]); n <= Math.min(Number(range[2]), Number(range[1]) + 20); n++) out.push(n);
-    else if (/^\d+$/u.test(cleaned)) out.push(Number(cleaned));
-  }
-  return out;
-}
-
-/** Replaces each marker by its label(s); unknown numbers become `[N]` rather than a false file name. */
+/**
+ * Replaces each marker by its label(s); unknown numbers become `[N]` rather than a false file name.
+ * Markers are read by the domain's parser, so what is rendered is exactly what was cited.
+ */
 export function renderCitations(text: string, labels: ReadonlyMap<number, SourceLabel>): string {
-  return text.replace(MARKER, (_m, list: string) =>
-    numbersIn(list)
-      .map((n) => {
-        const label = labels.get(n);
-        return label ? `[${formatLabel(label)}]` : `[${n}]`;
-      })
-      .join(''),
+  // A range stops at the last source; a single invented number still shows, as [N].
+  const max = Math.max(0, ...labels.keys());
+  return replaceCitationMarkers(
+    text,
+    (numbers) =>
+      numbers
+        .map((n) => {
+          const label = labels.get(n);
+          return label ? `[${formatLabel(label)}]` : `[${n}]`;
+        })
+        .join(''),
+    max,
   );
 }
 

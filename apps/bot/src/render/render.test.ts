@@ -42,6 +42,12 @@ describe('citations', () => {
     );
   });
 
+  it('reads markers exactly as the domain extracted the citations (other languages, ranges, prose in brackets)', () => {
+    expect(renderCitations('См. [Source 1 и 2], [Quelle] und [Sources 1-9]; [Sources are below].', labels)).toBe(
+      'См. [1: report.pdf, p. 3][2: notes.docx], [Quelle] und [1: report.pdf, p. 3][2: notes.docx]; [Sources are below].',
+    );
+  });
+
   it('hides a marker still being typed', () => {
     expect(hidePartialMarker('see [Sour')).toBe('see ');
     expect(hidePartialMarker('see [')).toBe('see ');

@@ -7,7 +7,8 @@ const MARKER = /\[\s*sources?\s*([^\]]{1,80})\]/giu;
 /** The source numbers inside one marker's body, e.g. "1, 3-5" -> [1, 3, 4, 5] (ranges capped at `max`). */
 function parseNumbers(body: string, max: number): number[] {
   const out: number[] = [];
-  for (const piece of body.split(/\s*(?:,|;|\band\b|\bund\b|\bи\b|&)\s*/iu)) {
+  // `\b` only knows ASCII word characters, so the conjunctions are delimited with Unicode letters.
+  for (const piece of body.split(/\s*(?:,|;|&|(?<![\p{L}\p{N}])(?:and|und|и)(?![\p{L}\p{N}]))\s*/iu)) {
     const cleaned = piece.replace(/^sources?\s*/iu, '').replace(/^[:#№\s]+/u, '').trim();
     const range = /^(\d+)\s*[-–—]\s*(\d+)$/u.exec(cleaned);
     if (range) {
@@ -17,6 +18,18 @@ function parseNumbers(body: string, max: number): number[] {
     } else if (/^\d+$/u.test(cleaned)) out.push(Number(cleaned));
   }
   return out;
+}
+
+/**
+ * Replaces every `[Source N]` marker (any form `extractCitations` reads) with `render(numbers)`;
+ * a bracket that names no number (`[Sources are below]`) is left as written. Ranges stop at `max`.
+ * Renderers use this so they read markers exactly as the citations were extracted.
+ */
+export function replaceCitationMarkers(text: string, render: (numbers: readonly number[]) => string, max: number): string {
+  return text.replace(MARKER, (whole: string, body: string) => {
+    const numbers = parseNumbers(body, max);
+    return numbers.length > 0 ? render(numbers) : whole;
+  });
 }
 
 /**

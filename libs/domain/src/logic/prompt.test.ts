@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Source } from '../model/answer';
 import type { ParentChunk } from '../model/document';
 import { FileId, OwnerId, ParentId } from '../model/ids';
-import { citationFor, extractCitations, formatCitation } from './citations';
+import { citationFor, extractCitations, formatCitation, replaceCitationMarkers } from './citations';
 import { buildAnswerMessages, buildCondenseMessages, cleanCondensed, formatSources, heuristicCondense, languageName } from './prompt';
 
 const owner = OwnerId.user(1);
@@ -73,6 +73,8 @@ describe('extractCitations', () => {
 
   it('accepts "and", semicolons, en dashes and repeated words', () => {
     expect(extractCitations('[Source 4 and 1]', sources).map((c) => c.n)).toEqual([4, 1]);
+    expect(extractCitations('[Source 4 и 1] [Quelle 2 und 3]', sources).map((c) => c.n)).toEqual([4, 1]);
+    expect(extractCitations('[Sources 3 und 2]', sources).map((c) => c.n)).toEqual([3, 2]);
     expect(extractCitations('[Source 2; Source 1]', sources).map((c) => c.n)).toEqual([2, 1]);
     expect(extractCitations('[Sources 1–2]', sources).map((c) => c.n)).toEqual([1, 2]);
     expect(extractCitations('[Sources: 3, 1] [Source #2]', sources).map((c) => c.n)).toEqual([3, 1, 2]);
@@ -94,5 +96,14 @@ describe('extractCitations', () => {
     expect(formatCitation(citationFor(sources[0]!))).toBe('[1] report.pdf, pp. 1–2 — Results › Costs');
     expect(formatCitation(citationFor(sources[1]!))).toBe('[2] notes.md');
     expect(formatCitation({ n: 5, fileId: fileA, fileName: 'a.pdf', pageStart: 7, pageEnd: 7 })).toBe('[5] a.pdf, p. 7');
+  });
+});
+
+describe('replaceCitationMarkers', () => {
+  it('rewrites the markers extractCitations reads, with the same numbers, and leaves other brackets alone', () => {
+    const render = (numbers: readonly number[]) => `<${numbers.join('+')}>`;
+    expect(replaceCitationMarkers('a [Source 1] b [Sources 2-4] c [source 3 и 1] d [Sources are below] e [1]', render, 3)).toBe(
+      'a <1> b <2+3> c <3+1> d [Sources are below] e [1]',
+    );
   });
 });
