@@ -52,13 +52,8 @@ function composeOperatorVariables(): Set<string> {
   return out;
 }
 
-/**
- * Platforms that cannot probe the bot's health routes, and why. Render health-checks only the
- * public port (the webhook server), while /health/* are served on the internal METRICS_PORT.
- */
-const NO_HTTP_PROBE: Record<string, string> = {
-  render: 'Render probes only the public port; the webhook server does not serve /health/* (it checks the port accepts connections)',
-};
+/** Platforms that cannot probe the app's health routes over HTTP, and why (none today). */
+const NO_HTTP_PROBE: Record<string, string> = {};
 
 describe('manifests cover every app on every platform', () => {
   it('finds the apps where they are deployed', () => {
@@ -105,7 +100,12 @@ describe.each(appWorkloads.map((w) => [label(w), w] as const))('%s', (_name, w) 
     } catch {
       return; // reported by the loadConfig check
     }
-    const healthPorts = new Set([Number(config[healthPortKey[w.app!]]), ...(w.app === 'ml-api' ? [Number(config['METRICS_PORT'])] : [])]);
+    const healthPorts = new Set([
+      Number(config[healthPortKey[w.app!]]),
+      ...(w.app === 'ml-api' ? [Number(config['METRICS_PORT'])] : []),
+      // In webhook mode the bot also answers /health/* on the webhook port (single-port platforms).
+      ...(w.app === 'bot' && config['BOT_MODE'] === 'webhook' ? [Number(config['WEBHOOK_PORT'])] : []),
+    ]);
     if (NO_HTTP_PROBE[w.platform]) {
       expect(w.probes, NO_HTTP_PROBE[w.platform]).toEqual([]);
       return;

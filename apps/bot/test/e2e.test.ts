@@ -284,6 +284,13 @@ describe('the webhook transport', () => {
 
     expect((await post('wrong')).status).toBe(401);
     expect((await post()).status).toBe(401);
+    // Platforms that probe only the public port (Render, Cloud Run) find the health routes there.
+    const health = `http://127.0.0.1:${runtime.webhookPort}/health`;
+    expect(await (await fetch(`${health}/live`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${health}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { telegram: true, store: true, accepting: true } });
+    expect((await fetch(`http://127.0.0.1:${runtime.webhookPort}/metrics`)).status).toBe(404);
 
     llm.ttftMs = 1500;
     const mark = tg.calls.length;

@@ -25,7 +25,7 @@ import { takePendingUpdates } from '../transport/polling';
 import { createTaskTracker } from '../transport/tasks';
 import { createDedupeMiddleware, createDetachMiddleware, createWebhookHandler } from '../transport/webhook';
 import { createNodeDownloader } from './file-download';
-import { startInternalServer } from './internal-server';
+import { checkReadiness, startInternalServer, type ReadinessProbe } from './internal-server';
 import { createRetrieval, openEmbeddedStore } from './retrieval';
 
 /** Update types the bot handles; others are never fetched (less traffic, fewer wake-ups). */
@@ -111,13 +111,14 @@ export async function startBotRuntime(config: Config, options: BotRuntimeOptions
 
   // ---- internal server ----
   let stopping = false;
+  const readiness: ReadinessProbe = { checks: { telegram: () => bot.isInited(), store: () => retrieval.ready(), accepting: () => !stopping } };
   const internal: MetricsServer = await startInternalServer({
     port: config.METRICS_PORT,
     host: config.METRICS_HOST,
     registry,
     metricsEnabled: config.METRICS_ENABLED,
     logger,
-    readiness: { checks: { telegram: () => bot.isInited(), store: () => retrieval.ready(), accepting: () => !stopping } },
+    readiness,
   });
 
   // ---- transport ----
@@ -128,6 +129,12 @@ export async function startBotRuntime(config: Config, options: BotRuntimeOptions
     const handle = createWebhookHandler(bot, config.WEBHOOK_SECRET);
     const app = new Hono();
     app.post(config.WEBHOOK_PATH, (c) => handle(c.req.raw));
+    // Platforms that probe only the public port (Render, Cloud Run) get the health routes here too.
+    app.get('/health/live', (c) => c.json({ status: 'ok' }));
+    app.get('/health/ready', async (c) => {
+      const { status, body } = await checkReadiness(readiness);
+      return c.json(body, status);
+    });
     app.all('*', (c) => c.text('not found', 404));
     webhookServer = await new Promise<ServerType>((resolve) => {
       const server = serve({ fetch: app.fetch, port: config.WEBHOOK_PORT, hostname: config.WEBHOOK_HOST }, (info) => {
