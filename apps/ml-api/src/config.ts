@@ -57,7 +57,9 @@ export const configSchema = z.object({
   ORT_INTER_OP_THREADS: int(0, 0, 256).describe('Threads across independent operators (0 = onnxruntime default).'),
   ORT_GRAPH_OPTIMIZATION: z.enum(['disabled', 'basic', 'extended', 'all']).default('all').describe('onnxruntime graph optimisation level.'),
   ORT_ALLOW_SPINNING: bool(false).describe("Let onnxruntime's threads busy-wait between runs (its own default). Off: in a server the event loop shares the cores, and spinning cost ~1 ms CPU per run of a small model."),
-  MODEL_WARMUP: bool(true).describe('Run one inference per model at start-up so the first request is not slow.'),
+  ORT_CPU_MEM_ARENA: bool(true).describe("onnxruntime's CPU memory arena (its default): intermediate tensors come from a pool that grows to the largest batch and is never given back (hence the warm-up at the largest batch). Off, each run mallocs and frees its tensors: the MiniLM-L6 server peaked higher (850-890 against 650 MiB) and ingested half as fast (docs/performance.md)."),
+  ORT_MEM_PATTERN: bool(false).describe("onnxruntime memory patterns (its default: on) plan each new input shape's intermediates as one block. Off here: dynamic batching makes shapes vary, and with it on the MiniLM-L6 server's peak RSS was ~240 MiB higher at the same throughput (docs/performance.md)."),
+  MODEL_WARMUP: bool(true).describe("Run each model at start-up at the largest batch its batcher allows (MAX_BATCH_SIZE inputs of MAX_LENGTH word pieces, within MAX_BATCH_TOKENS), so the first request is not slow and onnxruntime's arena reaches its peak before traffic (logged with its time)."),
 
   // ---- dynamic batching ----
   EMBED_MAX_BATCH_SIZE: int(32, 1, 1024).describe('Most texts per embedding batch (the original service used 32).'),

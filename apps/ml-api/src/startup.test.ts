@@ -29,6 +29,30 @@ describe('start-up with pinned models', () => {
   });
 });
 
+describe('start-up warm-up', () => {
+  it('runs each model at the largest batch its batcher allows and logs it (MODEL_WARMUP)', async () => {
+    const lines: string[] = [];
+    const config = loadConfig({ EMBED_MODEL_DIR: fixtures.embedder.dir, RERANK_MODEL_DIR: fixtures.reranker.dir, ML_DEVICE: 'cpu', RERANK_MAX_BATCH_TOKENS: '4096' });
+    const models = await loadModels(config, { log: (l) => lines.push(l) });
+    await Promise.all([models.embed?.release(), models.rerank?.release()]);
+    const warmups = lines.filter((l) => l.includes('warm-up'));
+    // Embed: 32 texts x EMBED_MAX_LENGTH 256 = the 8192-token budget. Rerank: the budget holds 8
+    // pairs of 512, or the full 16 at 256.
+    expect(warmups).toHaveLength(2);
+    expect(warmups[0]).toMatch(/^embedding model all-MiniLM-L6-v2 warm-up at the largest batch shapes \(batch size 32, 8192 tokens\): 32 x 256 tokens in \d+\.\d\d s; /);
+    expect(warmups[1]).toMatch(/^rerank model ms-marco-MiniLM-L-12-v2 warm-up at the largest batch shapes \(batch size 16, 4096 tokens\): 8 x 512 tokens in \d+\.\d\d s, 16 x 256 tokens in /);
+  });
+
+  it('does none with MODEL_WARMUP=false', async () => {
+    const lines: string[] = [];
+    const config = loadConfig({ EMBED_MODEL_DIR: fixtures.embedder.dir, RERANK_MODEL_DIR: '/nonexistent', ML_DEVICE: 'cpu', MODEL_WARMUP: 'false' });
+    const models = await loadModels(config, { log: (l) => lines.push(l) });
+    await models.embed?.release();
+    expect(models.embed?.info.dimension).toBe(32);
+    expect(lines.some((l) => l.includes('warm-up'))).toBe(false);
+  });
+});
+
 describe('start-up with a download URL', () => {
   let server: Server;
   let base: string;

@@ -35,15 +35,22 @@ export interface StartupDeps {
   readonly fetch?: typeof fetch;
 }
 
-function sessionOptions(config: Config, maxLength: number, deps: StartupDeps): LoadModelOptions {
+/** The options `loadModels` loads a task's model with (exported so the benchmark's in-process engine matches the server). */
+export function modelLoadOptions(config: Config, task: 'embed' | 'rerank', deps: StartupDeps): LoadModelOptions {
+  const batch = batchSettings(config, task);
   return {
     device: config.ML_DEVICE,
     intraOpThreads: config.ORT_INTRA_OP_THREADS,
     interOpThreads: config.ORT_INTER_OP_THREADS,
     graphOptimizationLevel: config.ORT_GRAPH_OPTIMIZATION,
     allowSpinning: config.ORT_ALLOW_SPINNING,
-    maxLength,
+    cpuMemArena: config.ORT_CPU_MEM_ARENA,
+    memPattern: config.ORT_MEM_PATTERN,
+    maxLength: task === 'embed' ? config.EMBED_MAX_LENGTH : config.RERANK_MAX_LENGTH,
     warmup: config.MODEL_WARMUP,
+    // The batcher's limits: the warm-up runs the largest batch they allow, so onnxruntime's
+    // arena (never given back) reaches its peak at start-up, not under traffic.
+    warmupBatch: { maxBatchSize: batch.maxBatchSize, maxBatchTokens: batch.maxBatchTokens },
     log: deps.log,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   };
@@ -66,7 +73,7 @@ export async function loadModels(config: Config, deps: StartupDeps): Promise<Loa
         ...(config.EMBED_TOKENIZER_URL ? { tokenizerUrl: config.EMBED_TOKENIZER_URL } : {}),
         ...(config.EMBED_TOKENIZER_SHA256 ? { tokenizerSha256: config.EMBED_TOKENIZER_SHA256 } : {}),
       },
-      { ...sessionOptions(config, config.EMBED_MAX_LENGTH, deps), pooling: config.EMBED_POOLING },
+      { ...modelLoadOptions(config, 'embed', deps), pooling: config.EMBED_POOLING },
     );
     deps.metrics?.modelLoaded({ model: embed.info.name, provider: embed.info.provider, dim: embed.info.dimension, seconds: embed.info.loadSeconds });
   } else {
@@ -83,7 +90,7 @@ export async function loadModels(config: Config, deps: StartupDeps): Promise<Loa
         ...(config.RERANK_TOKENIZER_URL ? { tokenizerUrl: config.RERANK_TOKENIZER_URL } : {}),
         ...(config.RERANK_TOKENIZER_SHA256 ? { tokenizerSha256: config.RERANK_TOKENIZER_SHA256 } : {}),
       },
-      sessionOptions(config, config.RERANK_MAX_LENGTH, deps),
+      modelLoadOptions(config, 'rerank', deps),
     );
     deps.metrics?.modelLoaded({ model: rerank.info.name, provider: rerank.info.provider, dim: 0, seconds: rerank.info.loadSeconds });
   } else {

@@ -55,4 +55,15 @@ export interface SessionSettings {
    * 1.1 ms of CPU per run of a small model (1.27 vs 0.14 ms measured, docs/performance.md).
    */
   readonly allowSpinning?: boolean;
+  /**
+   * onnxruntime's CPU memory arena (its default, on): intermediate tensors come from a pool that
+   * grows to the largest run and is never given back, so the largest batch sets the process size.
+   * Off: every tensor is malloc'd and freed per run.
+   */
+  readonly cpuMemArena?: boolean;
+  /**
+   * Memory patterns (onnxruntime's default, on): after a run with new input shapes, the next run
+   * with the same shapes allocates all intermediates as one planned block.
+   */
+  readonly memPattern?: boolean;
 }

@@ -5,8 +5,8 @@
  */
 
 // Models: load, tokenise, run one batch.
-export { defaultTokenizerUrl, loadEmbeddingModel, loadRerankModel, prepareModelFiles } from './onnx-models';
-export type { EmbeddingModel, EmbeddingModelInfo, LoadModelOptions, LoadedModelInfo, ModelSource, RerankModel } from './onnx-models';
+export { defaultTokenizerUrl, largestBatchShapes, loadEmbeddingModel, loadRerankModel, prepareModelFiles } from './onnx-models';
+export type { BatchLimits, BatchShape, EmbeddingModel, EmbeddingModelInfo, LoadModelOptions, LoadedModelInfo, ModelSource, RerankModel } from './onnx-models';
 
 // Execution providers (pure policy) and the session wrapper.
 export { GRAPH_OPTIMIZATION_LEVELS, planExecutionProviders } from './execution-providers';

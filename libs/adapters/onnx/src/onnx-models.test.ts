@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ModelFileError } from './model-files';
-import { loadEmbeddingModel, loadRerankModel, defaultTokenizerUrl, type EmbeddingModel, type RerankModel } from './onnx-models';
+import { largestBatchShapes, loadEmbeddingModel, loadRerankModel, defaultTokenizerUrl, type EmbeddingModel, type RerankModel } from './onnx-models';
 import { createOnnxSession } from './onnx-runtime';
 import { padBatch } from './tensors';
 
@@ -104,6 +104,61 @@ describe('loadRerankModel', () => {
     expect(together).toEqual(alone);
     expect(new Set(together).size).toBe(3);
     expect(reranker.info.provider).toBe('cpu');
+  });
+});
+
+describe('largestBatchShapes', () => {
+  it('is a full batch of longest inputs when the token budget holds one', () => {
+    expect(largestBatchShapes({ maxBatchSize: 32, maxBatchTokens: 8192 }, 256)).toEqual([{ batch: 32, sequence: 256 }]);
+    expect(largestBatchShapes({ maxBatchSize: 16, maxBatchTokens: 100_000 }, 512)).toEqual([{ batch: 16, sequence: 512 }]);
+  });
+
+  it('adds the fullest batch the budget allows when it binds first', () => {
+    // 8192 / 512 = 16 longest pairs; 32 pairs fit at 256.
+    expect(largestBatchShapes({ maxBatchSize: 32, maxBatchTokens: 8192 }, 512)).toEqual([
+      { batch: 16, sequence: 512 },
+      { batch: 32, sequence: 256 },
+    ]);
+    // A budget below one longest input still runs one (the config forbids it; the adapter copes).
+    expect(largestBatchShapes({ maxBatchSize: 1, maxBatchTokens: 10 }, 128)).toEqual([
+      { batch: 1, sequence: 128 },
+      { batch: 1, sequence: 10 },
+    ]);
+  });
+});
+
+describe('warm-up at the largest batch shapes', () => {
+  it('runs the embedder at each shape and logs them with their time', async () => {
+    const lines: string[] = [];
+    const model = await loadEmbeddingModel(
+      { name: 'warm', dir: fixtures.embedder.dir },
+      { ...settings, pooling: 'mean', warmupBatch: { maxBatchSize: 4, maxBatchTokens: 256 }, log: (l) => lines.push(l) },
+    );
+    await model.release();
+    const line = lines.find((l) => l.includes('warm-up'));
+    expect(line).toMatch(/^embedding model warm warm-up at the largest batch shapes \(batch size 4, 256 tokens\): 2 x 128 tokens in \d+\.\d\d s, 4 x 64 tokens in \d+\.\d\d s; \d+\.\d\d s in all$/);
+  });
+
+  it('runs the reranker at its largest shape', async () => {
+    const lines: string[] = [];
+    const model = await loadRerankModel({ name: 'warm', dir: fixtures.reranker.dir }, { ...settings, warmupBatch: { maxBatchSize: 2, maxBatchTokens: 1024 }, log: (l) => lines.push(l) });
+    await model.release();
+    expect(lines.find((l) => l.includes('warm-up'))).toMatch(/^rerank model warm warm-up at the largest batch shapes \(batch size 2, 1024 tokens\): 2 x 128 tokens in /);
+  });
+
+  it('skips it when warm-up is off, and loads with the arena and memory patterns off', async () => {
+    const lines: string[] = [];
+    const model = await loadEmbeddingModel(
+      { name: 'cold', dir: fixtures.embedder.dir },
+      { ...settings, pooling: 'mean', warmup: false, cpuMemArena: false, memPattern: false, warmupBatch: { maxBatchSize: 4, maxBatchTokens: 256 }, log: (l) => lines.push(l) },
+    );
+    try {
+      expect(lines.some((l) => l.includes('warm-up'))).toBe(false);
+      const encodings = texts.map((t) => model.tokenize(t));
+      expect(await model.embedBatch(encodings)).toEqual(await embedder.embedBatch(encodings));
+    } finally {
+      await model.release();
+    }
   });
 });
 

@@ -22,12 +22,71 @@ export interface LoadModelOptions extends SessionSettings {
   readonly device: MlDevice;
   /** Longest input in word pieces (special tokens included). */
   readonly maxLength: number;
-  /** Run one tiny batch after loading so the first request does not pay for lazy initialisation. */
+  /**
+   * Run the model after loading so the first request does not pay for lazy initialisation
+   * (default on). With `warmupBatch` the warm-up runs the largest batch shapes it allows.
+   */
   readonly warmup?: boolean;
+  /**
+   * The largest batch the caller will send (its batcher's limits). onnxruntime keeps the memory
+   * of its largest run for the life of the process, so warming up at these shapes makes the
+   * process reach its peak size at start-up instead of under traffic.
+   */
+  readonly warmupBatch?: BatchLimits;
   readonly log?: (message: string) => void;
   readonly fetch?: typeof fetch;
   /** Overrides the installed backends (tests). */
   readonly available?: readonly string[];
+}
+
+/** A batcher's limits: most inputs per batch, and most `inputs x padded length`. */
+export interface BatchLimits {
+  readonly maxBatchSize: number;
+  readonly maxBatchTokens: number;
+}
+
+/** One `[batch, sequence]` input shape. */
+export interface BatchShape {
+  readonly batch: number;
+  readonly sequence: number;
+}
+
+/**
+ * The largest input shapes a batcher with these limits can produce for a model truncating at
+ * `maxLength`: the longest inputs, as many as the token budget allows (attention memory grows with
+ * batch x length², so for a fixed budget the longest sequence costs most), and, where the budget
+ * binds before the batch size does, the fullest batch at the length the budget leaves
+ * (feed-forward memory grows with batch x length). One shape when the budget holds a full batch
+ * of longest inputs.
+ */
+export function largestBatchShapes(limits: BatchLimits, maxLength: number): BatchShape[] {
+  const maxBatch = Math.max(1, Math.floor(limits.maxBatchSize));
+  const longest: BatchShape = { batch: Math.max(1, Math.min(maxBatch, Math.floor(limits.maxBatchTokens / maxLength))), sequence: maxLength };
+  const fullest: BatchShape = { batch: maxBatch, sequence: Math.max(1, Math.min(maxLength, Math.floor(limits.maxBatchTokens / maxBatch))) };
+  return fullest.batch === longest.batch && fullest.sequence === longest.sequence ? [longest] : [longest, fullest];
+}
+
+/**
+ * Runs `run` once per largest shape, on copies of `longest` (an input of maxLength word pieces,
+ * cut to each shape's length keeping its final [SEP]), and logs which shapes ran and how long each
+ * took.
+ */
+async function warmUpAtLargestShapes(
+  what: string,
+  limits: BatchLimits,
+  longest: Encoded,
+  run: (encodings: readonly Encoded[]) => Promise<unknown>,
+  log: ((message: string) => void) | undefined,
+): Promise<void> {
+  const started = performance.now();
+  const done: string[] = [];
+  for (const shape of largestBatchShapes(limits, longest.ids.length)) {
+    const t0 = performance.now();
+    const cut: Encoded = { ids: [...longest.ids.slice(0, shape.sequence - 1), ...longest.ids.slice(-1)], typeIds: longest.typeIds.slice(0, shape.sequence) };
+    await run(Array.from({ length: shape.batch }, () => cut));
+    done.push(`${shape.batch} x ${shape.sequence} tokens in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  }
+  log?.(`${what} warm-up at the largest batch shapes (batch size ${limits.maxBatchSize}, ${limits.maxBatchTokens} tokens): ${done.join(', ')}; ${((performance.now() - started) / 1000).toFixed(2)} s in all`);
 }
 
 export interface LoadedModelInfo {
@@ -100,6 +159,8 @@ async function openSession(source: ModelSource, options: LoadModelOptions): Prom
     interOpThreads: options.interOpThreads,
     graphOptimizationLevel: options.graphOptimizationLevel,
     ...(options.allowSpinning === undefined ? {} : { allowSpinning: options.allowSpinning }),
+    ...(options.cpuMemArena === undefined ? {} : { cpuMemArena: options.cpuMemArena }),
+    ...(options.memPattern === undefined ? {} : { memPattern: options.memPattern }),
     ...(options.log ? { log: options.log } : {}),
     ...(options.available ? { available: options.available } : {}),
   });
@@ -142,7 +203,14 @@ export async function loadEmbeddingModel(source: ModelSource, options: LoadModel
   // The dimension is read from a real run (also the warm-up): ONNX files often leave it symbolic.
   const probe = await embedBatch([tokenizer.encode('warm up')]);
   const dimension = probe[0]?.length ?? 0;
-  if (options.warmup !== false) await embedBatch([tokenizer.encode('warm up the session with a second, longer input')]);
+  if (options.warmup !== false) {
+    await embedBatch([tokenizer.encode('warm up the session with a second, longer input')]);
+    if (options.warmupBatch) {
+      // Filler words until truncation: exactly maxLength word pieces, [CLS] ... [SEP].
+      const longest = tokenizer.encode('warm up '.repeat(tokenizer.maxLength));
+      await warmUpAtLargestShapes(`embedding model ${source.name}`, options.warmupBatch, longest, embedBatch, options.log);
+    }
+  }
   const info: EmbeddingModelInfo = {
     name: source.name,
     provider: session.provider,
@@ -174,7 +242,14 @@ export async function loadRerankModel(source: ModelSource, options: LoadModelOpt
     return encodings.map((_, row) => result.data[row * columns + (columns - 1)] ?? Number.NaN);
   };
 
-  if (options.warmup !== false) await scoreBatch([tokenizer.encodePair('warm up', 'the session before the first request')]);
+  if (options.warmup !== false) {
+    await scoreBatch([tokenizer.encodePair('warm up', 'the session before the first request')]);
+    if (options.warmupBatch) {
+      // A short query and a document truncated to fill the pair to maxLength word pieces.
+      const longest = tokenizer.encodePair('warm up', 'document '.repeat(tokenizer.maxLength));
+      await warmUpAtLargestShapes(`rerank model ${source.name}`, options.warmupBatch, longest, scoreBatch, options.log);
+    }
+  }
   const info: LoadedModelInfo = { name: source.name, provider: session.provider, maxLength: tokenizer.maxLength, loadSeconds: (performance.now() - started) / 1000 };
   options.log?.(`rerank model ${info.name} loaded on ${info.provider}: max length ${info.maxLength}, ${info.loadSeconds.toFixed(2)} s`);
   return { info, tokenizePair: (q, d) => tokenizer.encodePair(q, d), scoreBatch, release: () => session.release() };

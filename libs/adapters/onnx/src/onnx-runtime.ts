@@ -74,6 +74,8 @@ export async function createOnnxSession(model: string | Uint8Array, options: Cre
       graphOptimizationLevel: options.graphOptimizationLevel,
       ...(options.intraOpThreads > 0 ? { intraOpNumThreads: options.intraOpThreads } : {}),
       ...(options.interOpThreads > 0 ? { interOpNumThreads: options.interOpThreads } : {}),
+      ...(options.cpuMemArena === undefined ? {} : { enableCpuMemArena: options.cpuMemArena }),
+      ...(options.memPattern === undefined ? {} : { enableMemPattern: options.memPattern }),
       // Session config entries (onnxruntime_session_options_config_keys.h); onnxruntime-node passes `extra` through.
       extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
     };
