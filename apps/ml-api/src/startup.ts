@@ -46,6 +46,7 @@ export function modelLoadOptions(config: Config, task: 'embed' | 'rerank', deps:
     allowSpinning: config.ORT_ALLOW_SPINNING,
     cpuMemArena: config.ORT_CPU_MEM_ARENA,
     memPattern: config.ORT_MEM_PATTERN,
+    workerThread: config.ORT_WORKER_THREAD,
     maxLength: task === 'embed' ? config.EMBED_MAX_LENGTH : config.RERANK_MAX_LENGTH,
     warmup: config.MODEL_WARMUP,
     // The batcher's limits: the warm-up runs the largest batch they allow, so onnxruntime's

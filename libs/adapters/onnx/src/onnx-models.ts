@@ -37,6 +37,11 @@ export interface LoadModelOptions extends SessionSettings {
   readonly fetch?: typeof fetch;
   /** Overrides the installed backends (tests). */
   readonly available?: readonly string[];
+  /**
+   * Run inference in a worker thread (default), so a long batch does not stop the event loop;
+   * false runs it on the calling thread (`createOnnxSession`).
+   */
+  readonly workerThread?: boolean;
 }
 
 /** A batcher's limits: most inputs per batch, and most `inputs x padded length`. */
@@ -163,6 +168,7 @@ async function openSession(source: ModelSource, options: LoadModelOptions): Prom
     ...(options.memPattern === undefined ? {} : { memPattern: options.memPattern }),
     ...(options.log ? { log: options.log } : {}),
     ...(options.available ? { available: options.available } : {}),
+    ...(options.workerThread === undefined ? {} : { workerThread: options.workerThread }),
   });
   for (const input of ['input_ids', 'attention_mask']) {
     if (!session.inputNames.includes(input)) {
