@@ -18,13 +18,14 @@ export function askComposer(deps: BotDeps) {
     });
 
     c.command('cancel', async (ctx) => {
-      const stopped = deps.inFlight.cancel(ctx.docrag.userId);
+      // With Redis the answer may be running in another replica; it is asked to stop the same way.
+      const stopped = await deps.inFlight.requestCancel(ctx.docrag.userId);
       await ctx.reply(stopped ? 'Stopping…' : 'Nothing is running.');
     });
 
     // The stop button under a streamed draft (sendMessageDraft can_stop) works like /cancel.
-    c.on('stopped_message_generation', (ctx) => {
-      deps.inFlight.cancel(ctx.docrag.userId);
+    c.on('stopped_message_generation', async (ctx) => {
+      await deps.inFlight.requestCancel(ctx.docrag.userId);
     });
 
     c.chatType('private').on('message:text', async (ctx, next) => {

@@ -68,8 +68,13 @@ export async function startBotRuntime(config: Config, options: BotRuntimeOptions
   if (recovered > 0) logger.warn({ recovered }, 'removed ingestions interrupted by the previous run');
 
   // ---- bot ----
-  // With Redis the one-answer-per-user guard holds across every process (webhook replicas).
-  const inFlight = createInFlight(storage.locks ? { lock: storage.locks, lockTtlMs: config.ANSWER_LOCK_TTL_MS, logger } : { logger });
+  // With Redis the one-answer-per-user guard holds across every process (webhook replicas), and
+  // /cancel reaches the process running the answer.
+  const inFlight = createInFlight(
+    storage.locks
+      ? { lock: storage.locks, lockTtlMs: config.ANSWER_LOCK_TTL_MS, logger, ...(storage.cancels ? { cancels: storage.cancels } : {}) }
+      : { logger },
+  );
   const tasks = createTaskTracker();
   const usage = createUsageTracker(storage.counters, { dailyTokenLimit: config.USER_DAILY_TOKENS, clock });
   const spanMiddleware = createTelegramUpdateMiddleware({ metrics });

@@ -8,6 +8,11 @@
  * webhook replicas cannot answer one user at once: `SET key token NX PX ttl` on begin, renewed
  * while the job runs, deleted on end only by its owner (compare-and-delete). Without one (SQLite,
  * Deno KV, tests) the guard is process-local, which is exact for a single process.
+ *
+ * With a `SharedCancel` too (Redis pub/sub), /cancel reaches an answer running in another process:
+ * when nothing runs here but the user's lease is held, the request names the lease's token and the
+ * process whose job holds that token aborts it as its own /cancel would. A lost request only
+ * leaves the answer running; the lease still ends with the job or its TTL.
  */
 import type { BotLogger } from '../deps';
 
@@ -24,6 +29,23 @@ export interface SharedLock {
   release(key: string, token: string): Promise<boolean>;
 }
 
+/**
+ * Cancel requests between the processes sharing a `SharedLock`. A request names a lease key and the
+ * token holding it, so it can only stop the job that held the lease when it was sent.
+ */
+export interface SharedCancel {
+  /**
+   * Asks every process to abort the job that now holds `key`'s lease; false when no process holds it.
+   * Rejects when the shared store cannot be reached.
+   */
+  request(key: string): Promise<boolean>;
+  /** Calls `handler` for every request of any process (this one included); returns the unsubscribe. */
+  subscribe(handler: (key: string, token: string) => void): () => void;
+}
+
+/** Where `requestCancel` stopped the user's job. */
+export type CancelOutcome = 'here' | 'elsewhere';
+
 export interface InFlight {
   /**
    * Returns a controller, or undefined when the user already has something running (here or, with
@@ -34,6 +56,12 @@ export interface InFlight {
   end(userId: number, controller: AbortController): Promise<void>;
   /** Aborts the user's running job (in this process); returns its label, or undefined when nothing ran. */
   cancel(userId: number): string | undefined;
+  /**
+   * `cancel`, and when nothing runs here but another process holds the user's lease (with a
+   * `SharedCancel`), asks that process to abort it. Undefined when nothing ran anywhere; rejects
+   * when the shared store cannot be reached.
+   */
+  requestCancel(userId: number): Promise<CancelOutcome | undefined>;
   /** Aborts everything (shutdown) and returns how many jobs were running; `drain` then waits for them to end. */
   cancelAll(reason?: string): number;
   /** Resolves when nothing is running, or after `timeoutMs`; true when drained. */
@@ -46,6 +74,8 @@ export interface InFlightOptions {
   readonly lock?: SharedLock;
   /** Lease lifetime in ms (ANSWER_LOCK_TTL_MS), renewed every third of it while the job runs. */
   readonly lockTtlMs?: number;
+  /** Lets /cancel reach a job of another process (Redis pub/sub); used only with `lock`. */
+  readonly cancels?: SharedCancel;
   /** Where lock renew/release failures are reported (they never fail the answer). */
   readonly logger?: Pick<BotLogger, 'warn'>;
 }
@@ -63,10 +93,13 @@ interface Job {
   renewTimer?: ReturnType<typeof setInterval>;
   /** Set once the shared lease is given back (or was never taken); later releases do nothing. */
   released: boolean;
+  /** A remote cancel that arrived while `acquire` was still on its way back; honoured if it names our token. */
+  cancelToken?: string;
 }
 
 export function createInFlight(options: InFlightOptions = {}): InFlight {
   const { lock } = options;
+  const cancels = lock ? options.cancels : undefined;
   const ttlMs = options.lockTtlMs ?? DEFAULT_ANSWER_LOCK_TTL_MS;
   const warn = (obj: object, msg: string) => {
     try {
@@ -116,6 +149,26 @@ export function createInFlight(options: InFlightOptions = {}): InFlight {
     }
   }
 
+  function cancel(userId: number): string | undefined {
+    const job = jobs.get(userId);
+    if (!job) return undefined;
+    job.controller.abort(new Error('cancelled by the user'));
+    jobs.delete(userId);
+    // The user may ask again at once, as without a shared lock; the stopping job's `end` is then a no-op.
+    void releaseShared(userId, job);
+    notify();
+    return job.label;
+  }
+
+  // Another process's /cancel: stop our job only if it still holds the lease the request names.
+  cancels?.subscribe((key, token) => {
+    for (const [userId, job] of jobs) {
+      if (inFlightLockKey(userId) !== key) continue;
+      if (job.token === token) cancel(userId);
+      else if (job.token === undefined) job.cancelToken = token;
+    }
+  });
+
   return {
     async begin(userId, label) {
       if (jobs.has(userId)) return undefined;
@@ -137,6 +190,8 @@ export function createInFlight(options: InFlightOptions = {}): InFlight {
         forget(userId, job);
         return undefined;
       }
+      // Before the token is set, so the branch below gives the lease back as for a local /cancel.
+      if (job.cancelToken === token && jobs.get(userId) === job) cancel(userId);
       job.token = token;
       if (job.released) {
         // Cancelled (/cancel, shutdown) while acquiring: give the lease back; the caller sees an aborted signal.
@@ -156,15 +211,11 @@ export function createInFlight(options: InFlightOptions = {}): InFlight {
       if (jobs.get(userId)?.controller === controller) jobs.delete(userId);
       notify();
     },
-    cancel(userId) {
-      const job = jobs.get(userId);
-      if (!job) return undefined;
-      job.controller.abort(new Error('cancelled by the user'));
-      jobs.delete(userId);
-      // The user may ask again at once, as without a shared lock; the stopping job's `end` is then a no-op.
-      void releaseShared(userId, job);
-      notify();
-      return job.label;
+    cancel,
+    async requestCancel(userId) {
+      if (cancel(userId) !== undefined) return 'here';
+      if (!cancels) return undefined;
+      return (await cancels.request(inFlightLockKey(userId))) ? 'elsewhere' : undefined;
     },
     cancelAll(reason = 'shutting down') {
       // Entries stay until each job calls `end`, so `drain` can wait for the cancelled answers to

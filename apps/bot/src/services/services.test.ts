@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { makeSource } from '../../test/support/fixtures';
 import { chatKeyOf, createAccessPolicy, groupQuestion, isAllowed, ownerOf, stripMention } from './access';
 import { createMemoryCounters, ratelimiterStore } from './counters';
-import { createInFlight, inFlightLockKey, type SharedLock } from './in-flight';
+import { createInFlight, inFlightLockKey, type SharedCancel, type SharedLock } from './in-flight';
 import { packBatches, summarizeParents } from './summarize';
 import { createUsageTracker } from './usage';
 
@@ -167,6 +167,57 @@ describe('counters, usage and in-flight answers', () => {
       const c = (await pending)!;
       expect(c.signal.aborted).toBe(true);
       expect(held.has(inFlightLockKey(2))).toBe(false);
+    });
+
+    /** An in-memory SharedCancel over a fake lock's `held` map: every subscriber sees every request. */
+    function fakeCancel(held: Map<string, string>): SharedCancel {
+      const handlers = new Set<(key: string, token: string) => void>();
+      return {
+        async request(key) {
+          const token = held.get(key);
+          if (token === undefined) return false;
+          for (const handler of handlers) handler(key, token);
+          return true;
+        },
+        subscribe(handler) {
+          handlers.add(handler);
+          return () => void handlers.delete(handler);
+        },
+      };
+    }
+
+    it('requestCancel stops a job here, asks the process holding the lease otherwise, and says when nothing runs', async () => {
+      const { lock, held, hold } = fakeLock();
+      const cancels = fakeCancel(held);
+      const a = createInFlight({ lock, cancels });
+      const b = createInFlight({ lock, cancels });
+      const job = (await a.begin(1, 'answer'))!;
+      await expect(b.requestCancel(1)).resolves.toBe('elsewhere');
+      expect(job.signal.aborted).toBe(true);
+      await expect.poll(() => held.has(inFlightLockKey(1))).toBe(false);
+      await expect(b.requestCancel(1)).resolves.toBeUndefined();
+      const here = (await b.begin(1, 'answer'))!;
+      await expect(b.requestCancel(1)).resolves.toBe('here');
+      expect(here.signal.aborted).toBe(true);
+      // A request naming another token (a job that has ended since) stops nothing.
+      const later = (await a.begin(1, 'answer'))!;
+      held.set(inFlightLockKey(1), 'someone-else');
+      await expect(b.requestCancel(1)).resolves.toBe('elsewhere');
+      expect(later.signal.aborted).toBe(false);
+      // A request that arrives while the holder is still waiting for its own acquire is honoured after it.
+      const open = hold();
+      const pending = a.begin(2, 'answer');
+      held.set(inFlightLockKey(2), 't4'); // the token the fake lock hands out next (t1..t3 above)
+      await cancels.request(inFlightLockKey(2));
+      held.delete(inFlightLockKey(2));
+      open();
+      const raced = (await pending)!;
+      expect(raced.signal.aborted).toBe(true);
+      expect(held.has(inFlightLockKey(2))).toBe(false);
+      // Without a SharedCancel it is the local cancel.
+      const local = createInFlight({ lock });
+      held.set(inFlightLockKey(3), 'another-process');
+      await expect(local.requestCancel(3)).resolves.toBeUndefined();
     });
 
     it('renews the lease while the job runs and reports a lost one', async () => {

@@ -9,7 +9,7 @@ import { MemorySessionStorage } from 'grammy';
 import type { Clock } from '@docrag/domain';
 import { createMemoryCounters } from '../services/counters';
 import type { SharedCounters } from '../services/counters';
-import type { SharedLock } from '../services/in-flight';
+import type { SharedCancel, SharedLock } from '../services/in-flight';
 
 export interface BotStorage {
   /** `sqlite`, `redis`, `deno-kv` or `memory`: for logs and /stats. */
@@ -25,6 +25,8 @@ export interface BotStorage {
    * Only backends several processes share provide it (Redis); without it the guard is process-local.
    */
   readonly locks?: SharedLock;
+  /** Cancel requests to the process holding a lease (/cancel sent to another replica); with `locks` only. */
+  readonly cancels?: SharedCancel;
   /** Releases connections; the SQLite database itself belongs to whoever opened it. */
   close(): Promise<void>;
 }

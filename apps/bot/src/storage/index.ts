@@ -14,7 +14,7 @@ export type { NodeBotStorageOptions } from './create-bot-storage';
 
 // ---- backends ----
 export { createSqliteBotStorage, createSqliteCounters } from './sqlite-bot-storage';
-export { createRedisBotStorage, createRedisCounters, createRedisLock, redactUrl } from './redis-bot-storage';
+export { createRedisBotStorage, createRedisCancel, createRedisCounters, createRedisLock, redactUrl } from './redis-bot-storage';
 export type { RedisBotStorageOptions } from './redis-bot-storage';
 export { createDenoKvBotStorage, createKvCounters, createKvSessionStorage } from './deno-kv-bot-storage';
 export type { KvLike, KvKey } from './deno-kv-bot-storage';

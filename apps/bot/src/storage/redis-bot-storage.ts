@@ -1,14 +1,15 @@
 /**
  * Bot state in Redis (`REDIS_URL`), shared by every bot process: sessions through
  * @grammyjs/storage-redis, counters with atomic INCRBY/PEXPIRE (one Lua script) and SET NX PX,
- * and owner-token leases (the in-flight guard). The only file that imports ioredis.
+ * owner-token leases (the in-flight guard) and cancel requests between processes (pub/sub on
+ * `<prefix>cancel`, one subscriber connection per storage). The only file that imports ioredis.
  */
 import { randomUUID } from 'node:crypto';
 import { RedisAdapter } from '@grammyjs/storage-redis';
 import { Redis } from 'ioredis';
 import type { StorageAdapter } from 'grammy';
 import type { SharedCounters } from '../services/counters';
-import type { SharedLock } from '../services/in-flight';
+import type { SharedCancel, SharedLock } from '../services/in-flight';
 import type { BotStorage } from './bot-storage';
 
 export interface RedisBotStorageOptions {
@@ -118,6 +119,54 @@ export function createRedisLock(redis: Redis, keyPrefix: string): SharedLock {
   };
 }
 
+/**
+ * Publishes a cancel request only while the lease is held, naming its token, in one script so the
+ * check and the publish see the same holder. The message is JSON `{key, token}` (key without prefix).
+ */
+const CANCEL_SCRIPT = `
+local token = redis.call('GET', KEYS[1])
+if not token then return 0 end
+redis.call('PUBLISH', ARGV[1], cjson.encode({key = ARGV[2], token = token}))
+return 1`;
+
+/**
+ * Cancel requests over pub/sub: `request` publishes on `<prefix>cancel` from the shared connection;
+ * `subscriber` is a connection of its own (a subscribed connection can run no other command) that
+ * delivers every request, this process's included, to the handlers. A request that is lost (no
+ * subscriber connected at that moment) only leaves that answer running until it ends by itself.
+ */
+export function createRedisCancel(redis: Redis, subscriber: Redis, keyPrefix: string, onError: (error: Error) => void): SharedCancel {
+  const channel = `${keyPrefix}cancel`;
+  const lockPrefix = `${keyPrefix}lock:`;
+  const handlers = new Set<(key: string, token: string) => void>();
+  subscriber.on('message', (from: string, message: string) => {
+    if (from !== channel) return;
+    let request: { key?: unknown; token?: unknown };
+    try {
+      request = JSON.parse(message) as typeof request;
+    } catch {
+      return;
+    }
+    if (typeof request.key !== 'string' || typeof request.token !== 'string') return;
+    for (const handler of handlers) {
+      try {
+        handler(request.key, request.token);
+      } catch (error) {
+        onError(error as Error);
+      }
+    }
+  });
+  return {
+    async request(key) {
+      return Number(await redis.eval(CANCEL_SCRIPT, 1, lockPrefix + key, channel, key)) === 1;
+    },
+    subscribe(handler) {
+      handlers.add(handler);
+      return () => void handlers.delete(handler);
+    },
+  };
+}
+
 /** Connects (failing fast with a message naming REDIS_URL) and returns the shared storage. */
 export async function createRedisBotStorage(options: RedisBotStorageOptions): Promise<BotStorage> {
   const keyPrefix = options.keyPrefix ?? 'docrag:';
@@ -128,8 +177,9 @@ export async function createRedisBotStorage(options: RedisBotStorageOptions): Pr
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,
   });
+  const onError = options.onError ?? throttledStderr(30_000);
   // Without a listener ioredis prints "Unhandled error event" with a stack for every failed reconnect.
-  redis.on('error', options.onError ?? throttledStderr(30_000));
+  redis.on('error', onError);
   try {
     await redis.connect();
     await redis.ping();
@@ -138,13 +188,33 @@ export async function createRedisBotStorage(options: RedisBotStorageOptions): Pr
     throw new Error(`cannot connect to Redis at REDIS_URL (${redactUrl(options.url)}): ${(error as Error).message}`, { cause: error });
   }
   const ttl = options.sessionTtlSeconds && options.sessionTtlSeconds > 0 ? options.sessionTtlSeconds : undefined;
+  // The subscriber never fails start-up: its errors are reported and ioredis reconnects and
+  // resubscribes by itself. Until it is subscribed, cancels from other processes miss this one.
+  // `maxRetriesPerRequest: null` keeps SUBSCRIBE queued until a connection is up.
+  const subscriber = redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: false });
+  subscriber.on('error', onError);
+  const cancels = createRedisCancel(redis, subscriber, keyPrefix, onError);
+  let closing = false;
+  const subscribed = subscriber.subscribe(`${keyPrefix}cancel`).then(
+    () => undefined,
+    (error: Error) => {
+      if (!closing) onError(error);
+    },
+  );
+  // Normally a few ms (Redis just answered PING); bounded so a subscriber problem cannot hold up start-up.
+  let waited: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([subscribed, new Promise((r) => (waited = setTimeout(r, options.connectTimeoutMs ?? 5_000)))]);
+  clearTimeout(waited);
   return {
     kind: 'redis',
     sessions: <T>(namespace: string): StorageAdapter<T> =>
       new RedisAdapter<T>({ instance: redisWithPrefix(redis, `${keyPrefix}${namespace}`), ...(ttl ? { ttl } : {}) }),
     counters: createRedisCounters(redis, keyPrefix),
     locks: createRedisLock(redis, keyPrefix),
+    cancels,
     close: async () => {
+      closing = true;
+      subscriber.disconnect();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -117,6 +117,34 @@ describe.skipIf(Boolean(skip))(`in-flight guard over Redis: two replicas${skip ?
     await expect(lockB.release('in-flight:6', tokenB)).resolves.toBe(true);
   });
 
+  it("cancels through another replica: B's /cancel aborts the answer A holds, and nothing running anywhere is said so", async () => {
+    freshPrefix();
+    const ra = await replica();
+    const rb = await replica();
+    const a = createInFlight({ lock: locksOf(ra), cancels: ra.cancels! });
+    const b = createInFlight({ lock: locksOf(rb), cancels: rb.cancels! });
+    expect(ra.cancels).toBeDefined();
+
+    const job = (await a.begin(21, 'answer'))!;
+    const other = (await a.begin(22, 'answer'))!;
+    await expect(b.requestCancel(21)).resolves.toBe('elsewhere');
+    await expect.poll(() => job.signal.aborted, { timeout: 3_000, interval: 20 }).toBe(true);
+    expect(String((job.signal.reason as Error).message)).toMatch(/cancelled by the user/);
+    expect(other.signal.aborted).toBe(false);
+    // A gave the lease back as for its own /cancel: B answers the user's next question.
+    let next: AbortController | undefined;
+    await expect.poll(async () => (next = await b.begin(21, 'answer')) !== undefined, { timeout: 3_000, interval: 50 }).toBe(true);
+    await a.end(21, job); // the cancelled answer ending late frees nothing of B's
+    await expect(a.begin(21, 'answer')).resolves.toBeUndefined();
+    await b.end(21, next!);
+
+    // No lease anywhere: nothing is running, and nothing is published.
+    await expect(b.requestCancel(23)).resolves.toBeUndefined();
+    await expect(a.requestCancel(23)).resolves.toBeUndefined();
+    await a.end(22, other);
+    await expect(b.requestCancel(22)).resolves.toBeUndefined();
+  });
+
   it('keeps a lease alive past its TTL while the job runs', async () => {
     freshPrefix();
     const a = createInFlight({ lock: locksOf(await replica()), lockTtlMs: 300 });

@@ -2,7 +2,8 @@
  * Scale-out: two bot processes (the production entry, apps/bot/src/main.ts, in webhook mode) share
  * one Redis started by the test. A rate limit and a daily token budget reached through one process
  * hold in the other, the conversation history written by one is read by the other, and a user's
- * answer streaming in one keeps the other from starting a second one.
+ * answer streaming in one keeps the other from starting a second one, and /cancel sent to the
+ * other stops it.
  * Skips with a message when redis-server is not installed.
  */
 import { spawn } from 'node:child_process';
@@ -53,7 +54,7 @@ async function startBot(name: string): Promise<BotProcess> {
       WEBHOOK_PORT: '0',
       METRICS_HOST: '127.0.0.1',
       METRICS_PORT: '0',
-      ALLOWED_USER_IDS: '42,43,44',
+      ALLOWED_USER_IDS: '42,43,44,45',
       REDIS_URL: redis.url,
       DATA_DIR: path.join(dataDir, name),
       OPENAI_API_KEY: 'sk-scale',
@@ -101,6 +102,10 @@ function message(userId: number, fields: Record<string, unknown>) {
       ...fields,
     },
   };
+}
+
+function cancelCommand(userId: number) {
+  return message(userId, { text: '/cancel', entities: [{ type: 'bot_command', offset: 0, length: 7 }] });
 }
 
 async function deliver(bot: BotProcess, update: unknown): Promise<void> {
@@ -227,5 +232,36 @@ describe.skipIf(Boolean(skip))(`Redis scale-out: two bot processes${skip ? ` (sk
       (c) => c.method === 'sendMessage' && c.payload['chat_id'] === 44 && telegram.calls.indexOf(c) >= callsBefore && String(c.payload['text'] ?? '').includes('1/(k + rank)'),
       30_000,
     );
+  });
+
+  it('stops an answer streaming in A when /cancel reaches B', async () => {
+    const [a, b] = bots as [BotProcess, BotProcess];
+    const doc = '# Fusion\n\nReciprocal rank fusion adds 1/(k + rank) for every ranked list it merges.';
+    telegram.files.set('documents/fusion-45', new TextEncoder().encode(doc));
+    await deliver(a, message(45, { document: { file_id: 'fusion-45', file_unique_id: 'f45', file_name: 'fusion.md', mime_type: 'text/markdown', file_size: doc.length } }));
+    await telegram.waitFor(textTo(45, /Indexed <b>fusion\.md<\/b>/), 30_000);
+
+    // Three chunks 2 s apart: the answer is still streaming in A when B gets /cancel.
+    llm.setDelay(2_000);
+    try {
+      const seen = llm.requests.length;
+      const callsBefore = telegram.calls.length;
+      await deliver(a, message(45, { text: 'What does reciprocal rank fusion add?' }));
+      await expect.poll(() => llm.requests.length, { timeout: 30_000 }).toBeGreaterThan(seen);
+      await deliver(b, cancelCommand(45));
+      // B says what a local /cancel says (not "Nothing is running."), and A ends the answer as stopped.
+      await telegram.waitFor(textTo(45, /Stopping…/), 10_000);
+      await telegram.waitFor(textTo(45, /⏹ Stopped\./), 10_000);
+      const later = telegram.calls.slice(callsBefore);
+      expect(later.some(textTo(45, /Nothing is running/))).toBe(false);
+      expect(later.some(textTo(45, /over the lists/))).toBe(false);
+    } finally {
+      llm.setDelay(0);
+    }
+    // A released the lease: B answers the next question.
+    await answerSettled();
+    const callsBefore = telegram.calls.length;
+    await deliver(b, cancelCommand(45));
+    await telegram.waitFor((c) => textTo(45, /Nothing is running/)(c) && telegram.calls.indexOf(c) >= callsBefore, 10_000);
   });
 });
