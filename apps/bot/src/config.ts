@@ -96,7 +96,7 @@ export const configSchema = z
     SUMMARY_MAX_TOKENS: int(700, 50).describe('max_tokens of each /summarize generation.'),
     EMBEDDING_CACHE_SIZE: int(1000).describe('Query embeddings kept in memory (LRU); 0 disables the cache.'),
     ANSWER_LOCK_TTL_MS: int(DEFAULT_ANSWER_LOCK_TTL_MS, 10_000, 3_600_000).describe(
-      'With REDIS_URL: lifetime of the per-user lock that keeps one answer or /summarize in flight across bot processes, in ms. ' +
+      'With REDIS_URL, and on the Deno edge (KV): lifetime of the per-user lock that keeps one answer or /summarize in flight across bot processes, in ms. ' +
         'Renewed every third of it while the job runs (the default is above one answer with every timeout hit), so it mostly bounds how long a crashed process keeps its users waiting.',
     ),
 

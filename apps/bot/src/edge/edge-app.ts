@@ -122,7 +122,9 @@ export function createEdgeApp(environment: EdgeEnvironment): EdgeApp {
     sessionStorage: storage.sessions<SessionData>('session:'),
     counters: storage.counters,
     usage: createUsageTracker(storage.counters, { dailyTokenLimit: config.USER_DAILY_TOKENS, clock }),
-    inFlight: createInFlight(),
+    // The guard's lease lives in KV, so two isolates (Deno Deploy runs many) cannot answer one user
+    // at once. /cancel stops only an answer of this isolate: KV has no cancel channel here.
+    inFlight: createInFlight(storage.locks ? { lock: storage.locks, lockTtlMs: config.ANSWER_LOCK_TTL_MS, logger } : { logger }),
     clock,
     logger,
     prelude: [

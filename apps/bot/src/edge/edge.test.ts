@@ -1,14 +1,17 @@
 /**
  * Runs the Deno edge entry for real (`deno run`, the `deno` npm package) against a Bot API server
  * and an OpenAI-compatible server on 127.0.0.1, and drives it through its webhook: secret checks,
- * an upload, a streamed cited answer, and a redelivered update answered once.
+ * an upload, a streamed cited answer, and a redelivered update answered once. Two entries sharing
+ * one KV file stand for two isolates of a deployment: one answer at a time per user holds across them.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpTelegram } from '../../test/support/http-telegram';
-import type { HttpTelegram } from '../../test/support/http-telegram';
+import type { ApiCall, HttpTelegram } from '../../test/support/http-telegram';
 import { denoExecutable } from '../../test/support/deno-binary';
 import { startSseLlm } from '../../test/support/sse-llm';
 import type { SseLlm } from '../../test/support/sse-llm';
@@ -28,12 +31,12 @@ interface EdgeProcess {
   stop(): Promise<void>;
 }
 
-/** Runs `deno run apps/bot/src/edge/main.ts` with the given variables; resolves once it listens. */
-async function startEdge(env: Record<string, string>): Promise<EdgeProcess> {
+/** Runs `deno run apps/bot/src/edge/main.ts` with the given variables (and flags); resolves once it listens. */
+async function startEdge(env: Record<string, string>, flags: readonly string[] = []): Promise<EdgeProcess> {
   let output = '';
   const child: ChildProcess = spawn(
     deno,
-    ['run', '--config', 'apps/bot/src/edge/deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'apps/bot/src/edge/main.ts'],
+    ['run', '--config', 'apps/bot/src/edge/deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', ...flags, 'apps/bot/src/edge/main.ts'],
     {
       cwd: root,
       env: {
@@ -211,6 +214,51 @@ describe('Deno edge entry with an ml-api', () => {
     expect(reranks.length).toBeGreaterThan(0);
     expect(reranks.every((body) => body.top_k === 2 && body.documents.length <= 6)).toBe(true);
     expect(ml.calls.every((c) => c.path.startsWith('/health') || c.headers['authorization'] === 'Bearer ml-secret')).toBe(true);
+  });
+});
+
+describe('Deno edge entry: two isolates sharing one KV', () => {
+  const SHARED_USER = 44;
+  let dir: string;
+  let a: EdgeProcess;
+  let b: EdgeProcess;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'docrag-edge-kv-'));
+    const env = { DENO_KV_PATH: path.join(dir, 'shared.kv'), ALLOWED_USER_IDS: String(SHARED_USER) };
+    // A KV file rather than :memory:, so both processes open the same database. One after the
+    // other: two first opens of a new file at once can fail with "database is locked" (SQLite).
+    a = await startEdge(env, [`--allow-write=${dir}`]);
+    b = await startEdge(env, [`--allow-write=${dir}`]);
+  }, 90_000);
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a second question in B while A is still answering the user, and answers it once A is done', async () => {
+    const to = (pattern: RegExp) => (c: ApiCall) => c.payload['chat_id'] === SHARED_USER && pattern.test(String(c.payload['text'] ?? ''));
+    const doc = '# Fusion\n\nReciprocal rank fusion adds 1/(k + rank) for every ranked list it merges.';
+    telegram.files.set('documents/shared-kv', new TextEncoder().encode(doc));
+    // Indexed through A; B searches the same KV.
+    await post(update({ document: { file_id: 'shared-kv', file_unique_id: 's44', file_name: 'fusion.md', mime_type: 'text/markdown', file_size: doc.length } }, SHARED_USER), SECRET, a.url);
+    await telegram.waitFor(to(/Indexed <b>fusion\.md<\/b>/));
+
+    const answers = () => telegram.calls.filter((c) => c.method === 'sendMessage' && to(/1\/\(k \+ rank\)/)(c)).length;
+    llm.setDelay(1_000);
+    try {
+      const seen = llm.requests.length;
+      await post(update({ text: 'What does reciprocal rank fusion add?' }, SHARED_USER), SECRET, a.url);
+      await expect.poll(() => llm.requests.length, { timeout: 20_000 }).toBeGreaterThan(seen);
+      await post(update({ text: 'And what about ties?' }, SHARED_USER), SECRET, b.url);
+      await telegram.waitFor(to(/I am still working on your previous request/));
+      expect(llm.requests.length).toBe(seen + 1);
+      await expect.poll(answers, { timeout: 20_000 }).toBe(1);
+    } finally {
+      llm.setDelay(0);
+    }
+    // A released the lease with its final message: B takes the next question.
+    await post(update({ text: 'Which lists does it merge?' }, SHARED_USER), SECRET, b.url);
+    await expect.poll(answers, { timeout: 20_000 }).toBe(2);
   });
 });
 

@@ -4,10 +4,11 @@
  * AbortController handed to the use case.
  *
  * The guard is always kept in this process (the stream and its controller live here). With a
- * `SharedLock` (Redis, when REDIS_URL is set) it is also a lease shared by every bot process, so two
- * webhook replicas cannot answer one user at once: `SET key token NX PX ttl` on begin, renewed
- * while the job runs, deleted on end only by its owner (compare-and-delete). Without one (SQLite,
- * Deno KV, tests) the guard is process-local, which is exact for a single process.
+ * `SharedLock` (Redis when REDIS_URL is set; Deno KV on the edge) it is also a lease shared by every
+ * bot process or isolate, so two webhook replicas cannot answer one user at once: taken on begin
+ * only if free (`SET key token NX PX ttl`; a versionstamp-checked KV commit), renewed while the job
+ * runs, deleted on end only by its owner (compare-and-delete). Without one (SQLite, tests) the guard
+ * is process-local, which is exact for a single process.
  *
  * With a `SharedCancel` too (Redis pub/sub), /cancel reaches an answer running in another process:
  * when nothing runs here but the user's lease is held, the request names the lease's token and the
@@ -70,7 +71,7 @@ export interface InFlight {
 }
 
 export interface InFlightOptions {
-  /** Shares the guard between processes (Redis); absent, it is process-local. */
+  /** Shares the guard between processes (Redis, Deno KV); absent, it is process-local. */
   readonly lock?: SharedLock;
   /** Lease lifetime in ms (ANSWER_LOCK_TTL_MS), renewed every third of it while the job runs. */
   readonly lockTtlMs?: number;

@@ -22,10 +22,10 @@ export interface BotStorage {
   readonly counters: SharedCounters;
   /**
    * Leases shared by every process of the bot (one answer in flight per user across replicas).
-   * Only backends several processes share provide it (Redis); without it the guard is process-local.
+   * Only backends several processes share provide it (Redis, Deno KV); without it the guard is process-local.
    */
   readonly locks?: SharedLock;
-  /** Cancel requests to the process holding a lease (/cancel sent to another replica); with `locks` only. */
+  /** Cancel requests to the process holding a lease (/cancel sent to another replica); with `locks` only (Redis). */
   readonly cancels?: SharedCancel;
   /** Releases connections; the SQLite database itself belongs to whoever opened it. */
   close(): Promise<void>;

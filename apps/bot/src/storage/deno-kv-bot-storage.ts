@@ -1,12 +1,14 @@
 /**
  * Bot state in Deno KV, for the edge entry (Deno Deploy gives every deployment a KV database shared by
- * all its isolates). Deno's types are not visible to the Node build, so the slice of `Deno.Kv` used
- * here is declared structurally; `await Deno.openKv()` satisfies it.
+ * all its isolates): sessions, counters, and the owner-token leases of the in-flight guard, so one
+ * user's answers are not run by two isolates at once. Deno's types are not visible to the Node
+ * build, so the slice of `Deno.Kv` used here is declared structurally; `await Deno.openKv()` satisfies it.
  */
 import type { StorageAdapter } from 'grammy';
 import type { Clock } from '@docrag/domain';
 import { systemClock } from '@docrag/domain';
 import type { SharedCounters } from '../services/counters';
+import type { SharedLock } from '../services/in-flight';
 import type { BotStorage } from './bot-storage';
 
 export type KvKeyPart = string | number | bigint | boolean | Uint8Array;
@@ -141,13 +143,79 @@ export function createKvCounters(kv: KvLike, root: string, clock: Clock = system
   };
 }
 
-/** Sessions and counters in Deno KV. `close()` closes the KV handle. */
+/** A lease as stored: the owner's token and its own expiry (KV's `expireIn` is best-effort, as for counters). */
+interface LeaseValue {
+  readonly token: string;
+  readonly expiresAt: number;
+}
+
+/**
+ * SharedLock over KV keys `[root, 'lock', key]`, the counterpart of the Redis lock's `SET NX PX` and
+ * compare-and-delete/extend scripts. Every change is read, then `atomic().check(versionstamp)`, so
+ * it commits only if nobody wrote the key in between: acquire only over a missing or expired lease,
+ * renew and release only while the stored token is the caller's and still live. A lost race is
+ * read again (the winner may have released, or taken the key); `expireIn` only cleans up keys of
+ * isolates that died holding them.
+ */
+export function createKvLock(kv: KvLike, root: string, clock: Clock = systemClock): SharedLock {
+  const key = (k: string): KvKey => [root, 'lock', k];
+  const ttl = (ms: number) => Math.max(1, Math.round(ms));
+  const live = (entry: KvEntryMaybe<LeaseValue>, now: number): LeaseValue | undefined =>
+    entry.value && entry.value.expiresAt > now ? entry.value : undefined;
+  // The guard's renew timer and its release may overlap; in order, only other isolates make a check fail.
+  const serial = keyedQueue();
+
+  /** Runs `attempt` until it decides (returns a result) or the key stays contended too long. */
+  async function decide<R>(k: string, attempt: () => Promise<R | 'conflict'>): Promise<R> {
+    for (let n = 0; n < MAX_ATTEMPTS; n++) {
+      if (n > 0) await pause(Math.random() * Math.min(100, 2 ** n));
+      const result = await attempt();
+      if (result !== 'conflict') return result;
+    }
+    throw new Error(`Deno KV lock ${k}: too much contention (${MAX_ATTEMPTS} attempts)`);
+  }
+
+  /** Replaces or deletes `k`'s lease if `token` holds it live; false when it does not (expired, or taken). */
+  const ifOwner = (k: string, token: string, change: (op: KvAtomicLike, now: number) => KvAtomicLike) =>
+    serial(k, () =>
+      decide(k, async () => {
+        const now = clock.now();
+        const entry = await kv.get<LeaseValue>(key(k));
+        if (live(entry, now)?.token !== token) return false;
+        const result = await change(kv.atomic().check({ key: key(k), versionstamp: entry.versionstamp }), now).commit();
+        return result.ok ? true : 'conflict';
+      }),
+    );
+
+  return {
+    acquire: (k, ttlMs) =>
+      serial(k, () =>
+        decide(k, async () => {
+          const now = clock.now();
+          const entry = await kv.get<LeaseValue>(key(k));
+          if (live(entry, now)) return undefined;
+          const lease: LeaseValue = { token: crypto.randomUUID(), expiresAt: now + ttl(ttlMs) };
+          const result = await kv
+            .atomic()
+            .check({ key: key(k), versionstamp: entry.versionstamp })
+            .set(key(k), lease, { expireIn: ttl(ttlMs) })
+            .commit();
+          return result.ok ? lease.token : 'conflict';
+        }),
+      ),
+    renew: (k, token, ttlMs) => ifOwner(k, token, (op, now) => op.set(key(k), { token, expiresAt: now + ttl(ttlMs) } satisfies LeaseValue, { expireIn: ttl(ttlMs) })),
+    release: (k, token) => ifOwner(k, token, (op) => op.delete(key(k))),
+  };
+}
+
+/** Sessions, counters and in-flight leases in Deno KV. `close()` closes the KV handle. */
 export function createDenoKvBotStorage(kv: KvLike, options: { root?: string; clock?: Clock } = {}): BotStorage {
   const root = options.root ?? 'docrag';
   return {
     kind: 'deno-kv',
     sessions: <T>(namespace: string) => createKvSessionStorage<T>(kv, root, namespace),
     counters: createKvCounters(kv, root, options.clock),
+    locks: createKvLock(kv, root, options.clock),
     close: async () => kv.close(),
   };
 }
