@@ -44,11 +44,9 @@ export function parentPayload(parent: ParentChunk): QdrantPayload {
   return sharedPayload(parent, parent.id);
 }
 
-export function payloadToChunk(payload: QdrantPayload): ChildChunk {
-  const page = pages(payload);
+/** The fields parents and children share, read back (the mirror of `sharedPayload`). */
+function sharedFields(payload: QdrantPayload) {
   return {
-    id: ChunkId.unsafe(str(payload, FIELD.chunkId)),
-    parentId: ParentId.unsafe(str(payload, FIELD.parentId)),
     fileId: FileId.unsafe(str(payload, FIELD.fileId)),
     ownerId: OwnerId.unsafe(str(payload, FIELD.ownerId)),
     fileName: str(payload, FIELD.fileName),
@@ -56,23 +54,16 @@ export function payloadToChunk(payload: QdrantPayload): ChildChunk {
     text: str(payload, FIELD.text),
     tokenCount: num(payload, FIELD.tokenCount),
     headingPath: strings(payload, FIELD.headingPath),
-    ...page,
+    ...pages(payload),
   };
 }
 
+export function payloadToChunk(payload: QdrantPayload): ChildChunk {
+  return { id: ChunkId.unsafe(str(payload, FIELD.chunkId)), parentId: ParentId.unsafe(str(payload, FIELD.parentId)), ...sharedFields(payload) };
+}
+
 export function payloadToParent(payload: QdrantPayload): ParentChunk {
-  const page = pages(payload);
-  return {
-    id: ParentId.unsafe(str(payload, FIELD.parentId)),
-    fileId: FileId.unsafe(str(payload, FIELD.fileId)),
-    ownerId: OwnerId.unsafe(str(payload, FIELD.ownerId)),
-    fileName: str(payload, FIELD.fileName),
-    index: num(payload, FIELD.index),
-    text: str(payload, FIELD.text),
-    tokenCount: num(payload, FIELD.tokenCount),
-    headingPath: strings(payload, FIELD.headingPath),
-    ...page,
-  };
+  return { id: ParentId.unsafe(str(payload, FIELD.parentId)), ...sharedFields(payload) };
 }
 
 /** The owner filter every read and delete carries; optionally narrowed to some files. */
