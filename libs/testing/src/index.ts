@@ -12,7 +12,7 @@ export { FakeGenerator } from './fakes/fake-generator';
 export type { FakeGeneratorOptions } from './fakes/fake-generator';
 export { FakeClock, InMemoryChatHistory, InMemoryFileRegistry, sha256Hasher } from './fakes/in-memory-storage';
 export { FakeParsers } from './fakes/fake-parsers';
-export { sleep, words } from './fakes/text';
+export { cosine, sleep, words } from './fakes/text';
 
 // ---- fixtures ----
 export { makeFixtureFile } from './fixtures';

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { cosine } from '@docrag/testing';
 
 /**
  * A small in-memory Qdrant REST server for unit tests, on 127.0.0.1 and a free port. It speaks the
@@ -315,17 +316,6 @@ export class FakeQdrantServer {
   }
 }
 
-function cosine(a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * (b[i] ?? 0);
-    na += a[i]! * a[i]!;
-    nb += (b[i] ?? 0) ** 2;
-  }
-  return na && nb ? dot / Math.sqrt(na * nb) : 0;
-}
 
 function httpError(status: number, message: string): Error {
   return Object.assign(new Error(message), { status });

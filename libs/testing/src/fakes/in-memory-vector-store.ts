@@ -13,19 +13,8 @@ import type {
   VectorStore,
 } from '@docrag/domain';
 import { RagError, reciprocalRankFusion } from '@docrag/domain';
-import { throwIfAborted } from './text';
+import { cosine, throwIfAborted } from './text';
 
-function cosine(a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * (b[i] ?? 0);
-    na += a[i]! * a[i]!;
-    nb += (b[i] ?? 0) * (b[i] ?? 0);
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-}
 
 /**
  * A real (if slow) hybrid store in memory: sparse dot product with IDF applied at query time (as
