@@ -32,7 +32,7 @@ import { createBm25SparseEncoder } from '@docrag/sparse';
 import { loadConfig } from '../src/config';
 import { EmbedService } from '../src/inference/embed-service';
 import { batchSettings, modelLoadOptions } from '../src/startup';
-import { percentile, runLoad, type LoadResult } from './load';
+import { inProcessLoad, runLoad, type LoadResult } from './load';
 import { cpuSecondsOf, startMlApi, type MlApiProcess } from './server-process';
 import { loadTransformersJs } from './transformers-js';
 
@@ -109,26 +109,6 @@ async function peakRss<T>(server: MlApiProcess, work: () => Promise<T>): Promise
   } finally {
     clearInterval(timer);
   }
-}
-
-/** `clients` concurrent in-process callers of `call` for `durationMs`. */
-async function inProcessLoad(clients: number, durationMs: number, call: (i: number) => Promise<unknown>): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let counter = 0;
-  const start = performance.now();
-  const end = start + durationMs;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (performance.now() < end) {
-        const t0 = performance.now();
-        await call(counter++);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const taken = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { clients, requests: latencies.length, errors: 0, seconds: taken, throughput: latencies.length / taken, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95) };
 }
 
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;

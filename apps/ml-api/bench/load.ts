@@ -86,3 +86,23 @@ export async function runLoad(options: {
     p95Ms: percentile(latencies, 95),
   };
 }
+
+/** `clients` concurrent in-process callers of `call` for `durationMs`. */
+export async function inProcessLoad(clients: number, durationMs: number, call: (i: number) => Promise<unknown>): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let counter = 0;
+  const start = performance.now();
+  const end = start + durationMs;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        await call(counter++);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const taken = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { clients, requests: latencies.length, errors: 0, seconds: taken, throughput: latencies.length / taken, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95) };
+}

@@ -6,7 +6,7 @@
 import { env, pipeline } from '@huggingface/transformers';
 import path from 'node:path';
 import { loadEmbeddingModel } from '@docrag/onnx';
-import { percentile, type LoadResult } from './load';
+import { inProcessLoad, type LoadResult } from './load';
 
 export interface TransformersJsBaseline {
   /** Largest difference between its vectors and the ml-api adapter's on the same texts. */
@@ -35,31 +35,8 @@ export async function loadTransformersJs(modelDir: string, texts: readonly strin
   let counter = 0;
   return {
     maxAbsDiff,
-    async run(clients, durationMs) {
-      const latencies: number[] = [];
-      const start = performance.now();
-      const end = start + durationMs;
-      await Promise.all(
-        Array.from({ length: clients }, async () => {
-          while (performance.now() < end) {
-            const t0 = performance.now();
-            await embed(texts[counter++ % texts.length] ?? '');
-            latencies.push(performance.now() - t0);
-          }
-        }),
-      );
-      const secondsTaken = (performance.now() - start) / 1000;
-      latencies.sort((a, b) => a - b);
-      return {
-        clients,
-        requests: latencies.length,
-        errors: 0,
-        seconds: secondsTaken,
-        throughput: latencies.length / secondsTaken,
-        p50Ms: percentile(latencies, 50),
-        p95Ms: percentile(latencies, 95),
-      };
-    },
+    // One persistent counter, so successive runs keep walking through the texts.
+    run: (clients, durationMs) => inProcessLoad(clients, durationMs, () => embed(texts[counter++ % texts.length] ?? '')),
     dispose: () => extractor.dispose(),
   };
 }
