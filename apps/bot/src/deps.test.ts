@@ -16,6 +16,7 @@ import {
   sha256Hasher,
 } from '@docrag/testing';
 import { describe, expect, it } from 'vitest';
+import { GARDEN_MD } from '../test/support/documents';
 import { loadConfig } from './config';
 import { answerOptionsFromConfig, ingestOptionsFromConfig } from './deps';
 
@@ -23,13 +24,6 @@ const owner = OwnerId.user(42);
 const base = { TELEGRAM_TOKEN: '123456:ABC-def_ghi', ALLOWED_USER_IDS: '42' };
 const wordCounter: TokenCounter = { count: (text) => text.split(/\s+/).filter(Boolean).length };
 
-/** Twelve sections that all mention compost, each long enough for several children. */
-const DOC = Array.from(
-  { length: 12 },
-  (_, i) =>
-    `# Bed ${i + 1}\n\nCompost for bed ${i + 1} is turned every ${i + 2} weeks and kept moist like a wrung sponge.\n\n` +
-    `Bed ${i + 1} gets a mulch of leaf mould in autumn so the compost worms stay busy through the winter months.`,
-).join('\n\n');
 
 async function run(env: Record<string, string>) {
   const config = loadConfig({ ...base, ...env });
@@ -48,7 +42,7 @@ async function run(env: Record<string, string>) {
     tokenCounter: wordCounter,
     ...ingestOptionsFromConfig(config),
   });
-  const ingested = await ingest({ ownerId: owner, name: 'garden.md', bytes: new TextEncoder().encode(DOC) });
+  const ingested = await ingest({ ownerId: owner, name: 'garden.md', bytes: new TextEncoder().encode(GARDEN_MD) });
   const documentBatches = embedder.calls.filter((c) => c.kind === 'document').map((c) => c.texts);
   const parents = await store.getFileParents(owner, ingested.file.fileId);
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { OwnerId, systemClock, type Source } from '@docrag/domain';
 import { InMemoryChatHistory } from '@docrag/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { GARDEN_MD } from '../../test/support/documents';
 import { loadConfig } from '../config';
 import { silentLogger } from '../deps';
 import { createRetrieval } from './retrieval';
@@ -19,12 +20,6 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-const DOC = Array.from(
-  { length: 12 },
-  (_, i) =>
-    `# Bed ${i + 1}\n\nCompost for bed ${i + 1} is turned every ${i + 2} weeks and kept moist like a wrung sponge.\n\n` +
-    `Bed ${i + 1} gets a mulch of leaf mould in autumn so the compost worms stay busy through the winter months.`,
-).join('\n\n');
 
 async function indexAndAsk(env: Record<string, string>) {
   const dir = mkdtempSync(path.join(tmpdir(), 'docrag-retrieval-'));
@@ -32,7 +27,7 @@ async function indexAndAsk(env: Record<string, string>) {
   const config = loadConfig({ TELEGRAM_TOKEN: '1:local', ALLOW_ALL_USERS: 'true', DATA_DIR: dir, ...env });
   const retrieval = await createRetrieval(config, { clock: systemClock, logger: silentLogger, history: new InMemoryChatHistory() });
   try {
-    const { file } = await retrieval.ingestDocument({ ownerId: owner, name: 'garden.md', bytes: new TextEncoder().encode(DOC) });
+    const { file } = await retrieval.ingestDocument({ ownerId: owner, name: 'garden.md', bytes: new TextEncoder().encode(GARDEN_MD) });
     const parents = await retrieval.store.getFileParents(owner, file.fileId);
     let sources: readonly Source[] = [];
     for await (const event of retrieval.answerQuestion({ ownerId: owner, chatKey: 'chat', question: 'How often is the compost turned in each bed?' })) {

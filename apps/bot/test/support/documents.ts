@@ -1,8 +1,16 @@
 /**
- * Small real documents generated in code: a DOCX (the minimal OOXML parts, zipped with fflate) and
- * a hand-written PDF (one page per entry, Helvetica text, byte-exact xref table).
+ * Small real documents generated in code: a Markdown text, a DOCX (the minimal OOXML parts, zipped
+ * with fflate) and a hand-written PDF (one page per entry, Helvetica text, byte-exact xref table).
  */
 import { strToU8, zipSync } from 'fflate';
+
+/** Markdown with twelve sections that all mention compost, each long enough for several children. */
+export const GARDEN_MD = Array.from(
+  { length: 12 },
+  (_, i) =>
+    `# Bed ${i + 1}\n\nCompost for bed ${i + 1} is turned every ${i + 2} weeks and kept moist like a wrung sponge.\n\n` +
+    `Bed ${i + 1} gets a mulch of leaf mould in autumn so the compost worms stay busy through the winter months.`,
+).join('\n\n');
 
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
