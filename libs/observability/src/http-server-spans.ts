@@ -1,6 +1,5 @@
 import { SpanKind, type Tracer } from '@opentelemetry/api';
 import { ATTR } from './attributes';
-import { safely } from './safe';
 import { extractTraceContext, withSpan } from './tracing';
 
 /**
@@ -41,23 +40,22 @@ export interface ServerSpanMiddlewareOptions {
  */
 export function createHonoServerSpanMiddleware(options: ServerSpanMiddlewareOptions = {}) {
   const ignore = options.ignorePaths ?? ['/health', '/health/live', '/health/ready', '/metrics'];
-  return async (c: HonoContextLike, next: () => Promise<void>): Promise<void> => {
+  const tracer = options.tracer ? { tracer: options.tracer } : {};
+  return (c: HonoContextLike, next: () => Promise<void>): Promise<void> => {
     if (ignore.includes(c.req.path)) return next();
     const route = options.routeOf?.(c.req.path) ?? (c.req.routePath && c.req.routePath !== '/*' ? c.req.routePath : c.req.path);
-    await withSpan(
+    return withSpan(
       `${c.req.method} ${route}`,
       {
         kind: SpanKind.SERVER,
         parent: extractTraceContext(requestHeaders(c)),
         attributes: { 'http.request.method': c.req.method, 'http.route': route, 'url.path': c.req.path },
-        ...(options.tracer ? { tracer: options.tracer } : {}),
+        ...tracer,
       },
-      async (span) => {
-        await next();
-        safely('http-server-span.status', () => {
-          span.setAttribute('http.response.status_code', c.res.status);
-          if (c.res.status >= 500) span.setAttribute(ATTR.errorType, String(c.res.status));
-        });
+      () => next(),
+      (span) => {
+        span.setAttribute('http.response.status_code', c.res.status);
+        if (c.res.status >= 500) span.setAttribute(ATTR.errorType, String(c.res.status));
       },
     );
   };

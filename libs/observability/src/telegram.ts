@@ -100,46 +100,58 @@ export function createTelegramApiTransformer(
 ): TelegramApiTransformer {
   const now = options.now ?? (() => performance.now());
 
-  // No closure is created per call: a named one costs a defineProperty per call where names are
-  // kept (tsx, which `npm start` runs).
-  async function timed<R extends TelegramApiResponseLike>(
+  // No named closure is created per call: one costs a defineProperty per call where names are
+  // kept (tsx, which `npm start` runs). Nor an `async` layer: each adds promises on every call.
+  function timed<R extends TelegramApiResponseLike>(
     prev: (method: never, payload: never, signal?: never) => Promise<R>,
     method: string,
     payload: unknown,
     signal: unknown,
   ): Promise<R> {
     const started = now();
-    let response: R;
+    let pending: Promise<R>;
     try {
-      response = await prev(method as never, payload as never, signal as never);
+      pending = prev(method as never, payload as never, signal as never);
     } catch (error) {
-      options.metrics?.telegramCall({ method, seconds: (now() - started) / 1000, errorCode: errorType(error) === 'AbortError' ? 'aborted' : 'network' });
-      throw error;
+      return Promise.reject(failedCall(method, started, error));
     }
-    options.metrics?.telegramCall({
-      method,
-      seconds: (now() - started) / 1000,
-      ...(response.ok ? {} : { errorCode: response.error_code }),
-    });
-    return response;
+    return pending.then(
+      (response) => {
+        options.metrics?.telegramCall({
+          method,
+          seconds: (now() - started) / 1000,
+          ...(response.ok ? {} : { errorCode: response.error_code }),
+        });
+        return response;
+      },
+      (error: unknown) => {
+        throw failedCall(method, started, error);
+      },
+    );
   }
 
-  return async (prev, method, payload, signal) => {
+  /** Counts a thrown call (`aborted` or `network`) and gives the error back for rethrowing. */
+  function failedCall(method: string, started: number, error: unknown): unknown {
+    options.metrics?.telegramCall({ method, seconds: (now() - started) / 1000, errorCode: errorType(error) === 'AbortError' ? 'aborted' : 'network' });
+    return error;
+  }
+
+  const tracer = options.tracer ? { tracer: options.tracer } : {};
+  return (prev, method, payload, signal) => {
     // Spans only inside a trace: getUpdates long polls outside any update would be noise.
     if (!trace.getActiveSpan()) return timed(prev, method, payload, signal);
     return withSpan(
       `telegram ${method}`,
-      { kind: SpanKind.CLIENT, attributes: { [ATTR.telegramMethod]: method }, ...(options.tracer ? { tracer: options.tracer } : {}) },
-      async (span) => {
-        const response = await timed(prev, method, payload, signal);
-        if (!response.ok) {
-          safely('telegram.span-error', () => {
-            span.setAttribute(ATTR.telegramErrorCode, response.error_code);
-            recordSpanError(span, Object.assign(new Error(response.description ?? `error ${response.error_code}`), { name: `TelegramError${response.error_code}` }));
-          });
-        }
-        return response;
-      },
+      { kind: SpanKind.CLIENT, attributes: { [ATTR.telegramMethod]: method }, ...tracer },
+      () => timed(prev, method, payload, signal),
+      markFailedAnswer,
     );
   };
+}
+
+/** An `ok: false` answer marks the call's span failed, with the Bot API's error code. */
+function markFailedAnswer(span: Span, response: TelegramApiResponseLike): void {
+  if (response.ok) return;
+  span.setAttribute(ATTR.telegramErrorCode, response.error_code);
+  recordSpanError(span, Object.assign(new Error(response.description ?? `error ${response.error_code}`), { name: `TelegramError${response.error_code}` }));
 }

@@ -1,5 +1,5 @@
-import type { Embedder } from '@docrag/domain';
-import { SpanKind, type Tracer } from '@opentelemetry/api';
+import type { Embedder, Embedding } from '@docrag/domain';
+import { SpanKind, type Span, type Tracer } from '@opentelemetry/api';
 import { ATTR } from '../attributes';
 import { withSpan } from '../tracing';
 
@@ -19,30 +19,31 @@ export interface TraceEmbedderOptions {
  */
 export function traceEmbedder(inner: Embedder, options: TraceEmbedderOptions): Embedder {
   const provider = options.provider ?? 'docrag.ml-api';
+  const name = `embeddings ${options.model}`;
+  const tracer = options.tracer ? { tracer: options.tracer } : {};
+  const fixed = {
+    [ATTR.genAiOperationName]: 'embeddings',
+    [ATTR.genAiProviderName]: provider,
+    [ATTR.genAiRequestModel]: options.model,
+    ...(options.serverAddress ? { [ATTR.serverAddress]: options.serverAddress } : {}),
+  };
+  const describeResult = (span: Span, result: readonly Embedding[]) => {
+    const dense = result[0]?.dense;
+    span.setAttribute(ATTR.embedDense, dense !== undefined);
+    if (dense) span.setAttribute(ATTR.genAiEmbeddingsDimensionCount, dense.length);
+  };
   return {
     describe: (signal) => inner.describe(signal),
     embed: (texts, embedOptions) =>
       withSpan(
-        `embeddings ${options.model}`,
+        name,
         {
           kind: SpanKind.CLIENT,
-          attributes: {
-            [ATTR.genAiOperationName]: 'embeddings',
-            [ATTR.genAiProviderName]: provider,
-            [ATTR.genAiRequestModel]: options.model,
-            [ATTR.embedKind]: embedOptions.kind,
-            [ATTR.embedInputCount]: texts.length,
-            ...(options.serverAddress ? { [ATTR.serverAddress]: options.serverAddress } : {}),
-          },
-          ...(options.tracer ? { tracer: options.tracer } : {}),
+          attributes: { ...fixed, [ATTR.embedKind]: embedOptions.kind, [ATTR.embedInputCount]: texts.length },
+          ...tracer,
         },
-        async (span) => {
-          const result = await inner.embed(texts, embedOptions);
-          const dense = result[0]?.dense;
-          span.setAttribute(ATTR.embedDense, dense !== undefined);
-          if (dense) span.setAttribute(ATTR.genAiEmbeddingsDimensionCount, dense.length);
-          return result;
-        },
+        () => inner.embed(texts, embedOptions),
+        describeResult,
       ),
   };
 }

@@ -11,6 +11,12 @@ export interface TraceRerankerOptions {
 
 /** Wraps a Reranker so each call is a `rerank` CLIENT span with document counts (never the texts). */
 export function traceReranker(inner: Reranker, options: TraceRerankerOptions): Reranker {
+  const tracer = options.tracer ? { tracer: options.tracer } : {};
+  const fixed = {
+    [ATTR.genAiOperationName]: 'rerank',
+    [ATTR.genAiProviderName]: options.provider ?? 'docrag.ml-api',
+    [ATTR.genAiRequestModel]: options.model,
+  };
   return {
     rerank: (query, documents, rerankOptions) =>
       withSpan(
@@ -18,13 +24,11 @@ export function traceReranker(inner: Reranker, options: TraceRerankerOptions): R
         {
           kind: SpanKind.CLIENT,
           attributes: {
-            [ATTR.genAiOperationName]: 'rerank',
-            [ATTR.genAiProviderName]: options.provider ?? 'docrag.ml-api',
-            [ATTR.genAiRequestModel]: options.model,
+            ...fixed,
             [ATTR.rerankDocuments]: documents.length,
             ...(rerankOptions?.topK === undefined ? {} : { [ATTR.rerankTopK]: rerankOptions.topK }),
           },
-          ...(options.tracer ? { tracer: options.tracer } : {}),
+          ...tracer,
         },
         () => inner.rerank(query, documents, rerankOptions),
       ),

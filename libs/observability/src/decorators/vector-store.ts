@@ -24,40 +24,47 @@ export function traceVectorStore(inner: VectorStore, options: TraceVectorStoreOp
     ...(options.serverAddress ? { [ATTR.serverAddress]: options.serverAddress } : {}),
   };
   const tracer = options.tracer ? { tracer: options.tracer } : {};
-  const span = <T>(operation: string, name: string, extra: Attributes, fn: () => Promise<T>, rows?: (value: T) => number) =>
-    withSpan(
-      name,
-      { kind: SpanKind.CLIENT, attributes: { ...base, [ATTR.dbOperationName]: operation, ...extra }, ...tracer },
-      async (active) => {
-        const value = await fn();
-        if (rows) active.setAttribute(ATTR.dbResponseReturnedRows, rows(value));
-        return value;
-      },
-    );
+  // The attributes of each operation are built once, not per call.
+  const attributesOf = (operation: string, extra: Attributes = {}): Attributes => ({ ...base, [ATTR.dbOperationName]: operation, ...extra });
+  const span = <T>(name: string, attributes: Attributes, fn: () => Promise<T>, rows?: (value: T) => number) =>
+    withSpan(name, { kind: SpanKind.CLIENT, attributes, ...tracer }, fn, rows ? (active, value) => active.setAttribute(ATTR.dbResponseReturnedRows, rows(value)) : undefined);
   const named = (operation: string) => `${operation} ${options.collection}`;
+  const names = {
+    ensureReady: named('ensure_ready'),
+    upsert: named('upsert'),
+    query: `retrieval ${options.collection}`,
+    getParents: named('get_parents'),
+    getFileParents: named('get_file_parents'),
+    deleteFile: named('delete_file'),
+    listFiles: named('list_files'),
+    stats: named('stats'),
+  };
+  const fixed = {
+    ensureReady: attributesOf('ensure_ready'),
+    getParents: attributesOf('get_parents'),
+    getFileParents: attributesOf('get_file_parents'),
+    deleteFile: attributesOf('delete_file'),
+    listFiles: attributesOf('list_files'),
+    stats: attributesOf('stats'),
+  };
+  const queryAttributes = { hybrid: attributesOf('query', { [ATTR.retrievalMode]: 'hybrid' }), sparse: attributesOf('query', { [ATTR.retrievalMode]: 'sparse' }) };
+  const countOf = (items: readonly unknown[]) => items.length;
 
   const wrapped: VectorStore = {
-    ensureReady: (readyOptions) => span('ensure_ready', named('ensure_ready'), {}, () => inner.ensureReady(readyOptions)),
-    upsert: (batch, signal) =>
-      span('upsert', named('upsert'), { 'db.operation.batch.size': batch.chunks.length }, () => inner.upsert(batch, signal)),
+    ensureReady: (readyOptions) => span(names.ensureReady, fixed.ensureReady, () => inner.ensureReady(readyOptions)),
+    upsert: (batch, signal) => span(names.upsert, attributesOf('upsert', { 'db.operation.batch.size': batch.chunks.length }), () => inner.upsert(batch, signal)),
     query: (query) =>
       span(
-        'query',
-        `retrieval ${options.collection}`,
-        {
-          [ATTR.retrievalMode]: query.dense ? 'hybrid' : 'sparse',
-          [ATTR.retrievalLimit]: query.limit ?? 30,
-        },
+        names.query,
+        { ...queryAttributes[query.dense ? 'hybrid' : 'sparse'], [ATTR.retrievalLimit]: query.limit ?? 30 },
         () => inner.query(query),
-        (results) => results.length,
+        countOf,
       ),
-    getParents: (ownerId, ids, signal) =>
-      span('get_parents', named('get_parents'), {}, () => inner.getParents(ownerId, ids, signal), (parents) => parents.length),
-    getFileParents: (ownerId, fileId, signal) =>
-      span('get_file_parents', named('get_file_parents'), {}, () => inner.getFileParents(ownerId, fileId, signal), (parents) => parents.length),
-    deleteFile: (ownerId, fileId, signal) => span('delete_file', named('delete_file'), {}, () => inner.deleteFile(ownerId, fileId, signal)),
-    listFiles: (ownerId, signal) => span('list_files', named('list_files'), {}, () => inner.listFiles(ownerId, signal), (files) => files.length),
-    stats: (ownerId, signal) => span('stats', named('stats'), {}, () => inner.stats(ownerId, signal)),
+    getParents: (ownerId, ids, signal) => span(names.getParents, fixed.getParents, () => inner.getParents(ownerId, ids, signal), countOf),
+    getFileParents: (ownerId, fileId, signal) => span(names.getFileParents, fixed.getFileParents, () => inner.getFileParents(ownerId, fileId, signal), countOf),
+    deleteFile: (ownerId, fileId, signal) => span(names.deleteFile, fixed.deleteFile, () => inner.deleteFile(ownerId, fileId, signal)),
+    listFiles: (ownerId, signal) => span(names.listFiles, fixed.listFiles, () => inner.listFiles(ownerId, signal), countOf),
+    stats: (ownerId, signal) => span(names.stats, fixed.stats, () => inner.stats(ownerId, signal)),
   };
   const close = inner.close?.bind(inner);
   return close ? { ...wrapped, close } : wrapped;

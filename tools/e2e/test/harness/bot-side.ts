@@ -42,7 +42,13 @@ export interface BotSideOptions {
    * sendMessage) as real requests. Absent: one in-memory sendMessage.
    */
   readonly telegramApiUrl?: string;
+  /** Parts left bare on an instrumented side (the benchmark's attribution runs, `BENCH_SKIP`). */
+  readonly uninstrumented?: readonly InstrumentedPart[];
 }
+
+/** The separately switchable pieces of the bot's instrumentation. */
+export const INSTRUMENTED_PARTS = ['update', 'transformer', 'embedder', 'store', 'reranker', 'generator', 'metrics'] as const;
+export type InstrumentedPart = (typeof INSTRUMENTED_PARTS)[number];
 
 export interface BotSide {
   readonly registry: Registry;
@@ -60,6 +66,7 @@ let updateId = 1;
 
 export async function createBotSide(options: BotSideOptions): Promise<BotSide> {
   const instrumented = options.instrumented ?? true;
+  const on = (part: InstrumentedPart) => instrumented && !(options.uninstrumented ?? []).includes(part);
   const registry = createMetricsRegistry();
   const metrics = createBotMetrics(registry);
   // As apps/bot wires it: the ml-api client sends traceparent itself (its origin is left out of the
@@ -72,20 +79,20 @@ export async function createBotSide(options: BotSideOptions): Promise<BotSide> {
   const store = createSqliteStore({ path: path.join(options.dataDir, 'docrag.sqlite'), sparseModel: info.sparseModel });
   await store.vectorStore.ensureReady(info.dimension === undefined ? {} : { dimension: info.dimension });
 
-  const embedder = instrumented ? traceEmbedder(base, { model: info.denseModel ?? info.sparseModel }) : base;
-  const vectorStore = instrumented ? traceVectorStore(store.vectorStore, { system: 'sqlite', collection: 'docrag' }) : store.vectorStore;
+  const embedder = on('embedder') ? traceEmbedder(base, { model: info.denseModel ?? info.sparseModel }) : base;
+  const vectorStore = on('store') ? traceVectorStore(store.vectorStore, { system: 'sqlite', collection: 'docrag' }) : store.vectorStore;
   const plainReranker: Reranker | undefined = options.mlApiUrl ? new MlApiReranker({ baseUrl: options.mlApiUrl, maxRetries: 0, ...traceHeaders }) : undefined;
-  const reranker = plainReranker && instrumented ? traceReranker(plainReranker, { model: 'reranker' }) : plainReranker;
+  const reranker = plainReranker && on('reranker') ? traceReranker(plainReranker, { model: 'reranker' }) : plainReranker;
   const fake = new FakeGenerator({ model: options.llmModel ?? 'gpt-4o-mini' });
-  const generator = instrumented ? traceGenerator(fake, { provider: 'openai', metrics }) : fake;
+  const generator = on('generator') ? traceGenerator(fake, { provider: 'openai', metrics }) : fake;
   const answer = makeAnswerQuestion({
-    embedder: createCachedEmbedder(embedder, instrumented ? { onLookup: (outcome) => metrics.cacheLookup(outcome) } : {}),
+    embedder: createCachedEmbedder(embedder, on('metrics') ? { onLookup: (outcome) => metrics.cacheLookup(outcome) } : {}),
     store: vectorStore,
     ...(reranker ? { reranker } : {}),
     generator,
     history: store.history,
     clock: systemClock,
-    ...(instrumented ? { onStage: (stage, ms) => metrics.observeStage(stage, ms / 1000) } : {}),
+    ...(on('metrics') ? { onStage: (stage, ms) => metrics.observeStage(stage, ms / 1000) } : {}),
   });
   const ingestDocument: IngestDocument = makeIngestDocument({
     parsers: createDocumentParsers(),
@@ -113,11 +120,11 @@ export async function createBotSide(options: BotSideOptions): Promise<BotSide> {
     return (await response.json()) as ApiAnswer;
   };
   const callApi = (method: string, payload: unknown, code?: number) =>
-    instrumented ? transformer(botApi(code), method, payload) : botApi(code)(method, payload);
+    on('transformer') ? transformer(botApi(code), method, payload) : botApi(code)(method, payload);
 
   async function inUpdate(userId: number, text: string, fn: () => Promise<void>): Promise<void> {
     const update = { update_id: updateId++, message: { message_id: 1, date: 0, text, chat: { id: userId, type: 'private' }, from: { id: userId } } };
-    if (instrumented) await updates({ update }, fn);
+    if (on('update')) await updates({ update }, fn);
     else await fn();
   }
 
@@ -149,7 +156,7 @@ export async function createBotSide(options: BotSideOptions): Promise<BotSide> {
             }
             if (event.type === 'done') result = { text, mode: event.answer.mode };
           }
-          if (instrumented) metrics.questionFinished(result.mode as 'generated');
+          if (on('metrics')) metrics.questionFinished(result.mode as 'generated');
         } catch (error) {
           if (!instrumented) throw error;
           metrics.questionFinished('error');
@@ -158,7 +165,7 @@ export async function createBotSide(options: BotSideOptions): Promise<BotSide> {
         const sending = performance.now();
         await callApi('sendMessage', { chat_id: userId, text: result.text }, askOptions.telegramCode);
         await typing;
-        if (instrumented) {
+        if (on('metrics')) {
           metrics.observeStage('telegram', (performance.now() - sending) / 1000);
           metrics.observeStage('total', (performance.now() - started) / 1000);
         }
