@@ -33,6 +33,7 @@ async function main(): Promise<void> {
   if (config.ALLOW_ALL_USERS) logger.warn({}, 'ALLOW_ALL_USERS=true: every Telegram user can use this bot and spend its LLM budget');
 
   const runtime = await startBotRuntime(config, { logger });
+  telemetry.exportMetrics(runtime.registry);
   logger.info({ internal_port: runtime.internalPort, webhook_port: runtime.webhookPort }, 'bot running');
 
   let signals = 0;

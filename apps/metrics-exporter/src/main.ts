@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   logger.info({ config: redactConfig(config, secretKeys) }, 'starting metrics exporter');
 
   const exporter = await createExporter({ config, logger });
+  telemetry.exportMetrics(exporter.registry);
   const server = await exporter.start();
   logger.info({ url: server.url, collectors: exporter.collectors.map((c) => c.name) }, 'metrics exporter listening');
 

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
 
   const registry = createMetricsRegistry({ defaultLabels: { service: 'ml-api' } });
   const metrics = createMlApiMetrics(registry);
+  telemetry.exportMetrics(registry);
   const state: ServiceState = { status: 'loading', notes: [] };
   const app = createApp({
     state,

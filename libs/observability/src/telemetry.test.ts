@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
-import { trace } from '@opentelemetry/api';
-import { describe, expect, it } from 'vitest';
+import { context, metrics, propagation, trace } from '@opentelemetry/api';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { startTelemetry } from './telemetry';
 
 /** A port with nothing listening: bind, note the port, close. */
@@ -36,5 +36,78 @@ describe('startTelemetry', () => {
     const started = performance.now();
     await expect(telemetry.shutdown(3_000)).resolves.toBeUndefined();
     expect(performance.now() - started).toBeLessThan(3_500);
+  });
+});
+
+/** An OTLP/HTTP sink on 127.0.0.1 that records each request's path and body. */
+async function otlpSink() {
+  const { createServer: createHttpServer } = await import('node:http');
+  const received: { path: string; body: Buffer }[] = [];
+  const server = createHttpServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({ path: request.url ?? '', body: Buffer.concat(chunks) });
+      response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('OTLP metrics push', () => {
+  // Each test starts its own SDK; the globals an earlier one registered would otherwise stay.
+  beforeEach(() => {
+    trace.disable();
+    context.disable();
+    propagation.disable();
+    metrics.disable();
+  });
+
+  it('pushes the registry given to exportMetrics when OTEL_METRICS_EXPORTER=otlp', async () => {
+    const sink = await otlpSink();
+    const { Counter, Registry } = await import('prom-client');
+    const registry = new Registry();
+    new Counter({ name: 'docrag_pushed_total', help: 'Pushed.', registers: [registry] }).inc(2);
+    const telemetry = startTelemetry({
+      serviceName: 'push-test',
+      serviceVersion: '0.0.0',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_METRICS_EXPORTER: 'otlp', OTEL_METRIC_EXPORT_INTERVAL: '60000' },
+    });
+    expect(telemetry.metricsExported).toBe(true);
+    telemetry.exportMetrics(registry);
+    await telemetry.shutdown(5_000);
+    await sink.close();
+    const pushes = sink.received.filter((request) => request.path === '/v1/metrics');
+    expect(pushes.length).toBeGreaterThan(0);
+    const body = Buffer.concat(pushes.map((push) => push.body));
+    // OTLP protobuf carries strings as-is: the metric and the service that sent it.
+    expect(body.includes('docrag_pushed_total')).toBe(true);
+    expect(body.includes('push-test')).toBe(true);
+  });
+
+  it('pushes no metrics unless asked, even with an OTLP endpoint set for traces', async () => {
+    const sink = await otlpSink();
+    // As in the apps, the variables are in process.env, where the SDK's own defaults look too.
+    const saved = process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+    process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = sink.url;
+    try {
+      const telemetry = startTelemetry({ serviceName: 'quiet', serviceVersion: '0.0.0', env: process.env });
+      expect(telemetry.metricsExported).toBe(false);
+      trace.getTracer('test').startActiveSpan('one', (span) => span.end());
+      // What an instrumentation records through the global meter (the OpenAI one's token usage).
+      metrics.getMeter('test').createCounter('instrumentation_calls').add(1);
+      await telemetry.shutdown(5_000);
+    } finally {
+      if (saved === undefined) delete process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+      else process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = saved;
+      await sink.close();
+    }
+    // The collector was reachable (the span arrived), and no metric push was made.
+    expect(sink.received.map((request) => request.path)).toEqual(['/v1/traces']);
   });
 });

@@ -1,11 +1,15 @@
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { Registry } from 'prom-client';
+import { createPromClientMetricProducer } from './otlp-metrics';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 export interface TelemetryOptions {
@@ -36,6 +40,13 @@ export interface TelemetryOptions {
 export interface Telemetry {
   /** False when `OTEL_SDK_DISABLED=true` (nothing was started). */
   readonly enabled: boolean;
+  /**
+   * Pushes this prom-client registry's metrics over OTLP too, when `OTEL_METRICS_EXPORTER=otlp`
+   * (otherwise a no-op: Prometheus scrapes `/metrics`).
+   */
+  exportMetrics(registry: Registry): void;
+  /** True when metrics are pushed over OTLP (`OTEL_METRICS_EXPORTER=otlp` and an endpoint). */
+  readonly metricsExported: boolean;
   /** Flushes pending spans and stops; resolves within `timeoutMs` even if the collector is down. */
   shutdown(timeoutMs?: number): Promise<void>;
 }
@@ -45,7 +56,9 @@ export interface Telemetry {
  * `OTEL_SDK_DISABLED`, `OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (neither set:
  * spans are created for log correlation and propagation but not exported),
  * `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_RESOURCE_ATTRIBUTES`,
- * `OTEL_TRACES_SAMPLER(_ARG)`, `OTEL_BSP_*`, and
+ * `OTEL_TRACES_SAMPLER(_ARG)`, `OTEL_BSP_*`, `OTEL_METRICS_EXPORTER` (`otlp` also pushes the
+ * prom-client metrics given to `exportMetrics` to `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` or the base
+ * endpoint's `/v1/metrics`, every `OTEL_METRIC_EXPORT_INTERVAL` ms; default `none`), and
  * `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` (default false: prompts hold users' documents).
  */
 export const TELEMETRY_ENV_VARIABLES = [
@@ -57,21 +70,32 @@ export const TELEMETRY_ENV_VARIABLES = [
   'OTEL_RESOURCE_ATTRIBUTES',
   'OTEL_TRACES_SAMPLER',
   'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_METRICS_EXPORTER',
+  'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
+  'OTEL_METRIC_EXPORT_INTERVAL',
+  'OTEL_METRIC_EXPORT_TIMEOUT',
   'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
 ] as const;
 
-const disabledTelemetry: Telemetry = { enabled: false, shutdown: async () => undefined };
+const disabledTelemetry: Telemetry = { enabled: false, metricsExported: false, exportMetrics: () => undefined, shutdown: async () => undefined };
 
 /** `true`, as the OpenTelemetry spec reads booleans, plus `1`/`yes`, as the apps' zod configs do. */
 function truthy(value: string | undefined): boolean {
   return ['true', '1', 'yes'].includes(value?.trim().toLowerCase() ?? '');
 }
 
-function tracesUrl(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const specific = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'];
+/** The signal's own endpoint variable, else the base endpoint plus `/v1/<signal>` (OTLP exporter spec). */
+function signalUrl(env: Readonly<Record<string, string | undefined>>, signal: 'traces' | 'metrics'): string | undefined {
+  const specific = env[`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`];
   if (specific) return specific;
   const base = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
-  return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
+  return base ? `${base.replace(/\/+$/, '')}/v1/${signal}` : undefined;
+}
+
+/** A positive integer variable, else the default. */
+function positiveInt(value: string | undefined, fallback: number): number {
+  const parsed = Number(value ?? '');
+  return Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
 }
 
 /** `host:port` of a URL or origin, with the scheme's default port spelled out; undefined if unparsable. */
@@ -148,16 +172,36 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     ...createHttpInstrumentations(options),
     new OpenAIInstrumentation({ captureMessageContent: truthy(env['OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT']) }),
   ];
-  const url = tracesUrl(env);
+  const url = signalUrl(env, 'traces');
   const timeout = Number(env['OTEL_EXPORTER_OTLP_TIMEOUT'] ?? '') || 10_000;
   // No endpoint configured: the SDK still runs (trace ids in logs, traceparent propagated to the
   // ml-api) but exports nothing, rather than retrying against a localhost:4318 that is not there.
   const spanProcessors =
     options.spanProcessors ?? (url ? [new BatchSpanProcessor(new OTLPTraceExporter({ url, timeoutMillis: timeout }))] : []);
+  // Metrics: Prometheus scrapes each app's /metrics. Only OTEL_METRICS_EXPORTER=otlp also pushes
+  // them. The reader list is always given: left out, NodeSDK defaults to an OTLP metric exporter
+  // that pushes to localhost:4318 every minute whether or not a collector is there.
+  const producer = createPromClientMetricProducer();
+  const metricsUrl = signalUrl(env, 'metrics');
+  const pushMetrics = (env['OTEL_METRICS_EXPORTER'] ?? 'none').split(',').map((name) => name.trim()).includes('otlp') && metricsUrl !== undefined;
+  const metricReaders: MetricReader[] = pushMetrics
+    ? [
+        new PeriodicExportingMetricReader({
+          exporter: new OTLPMetricExporter({ url: metricsUrl, timeoutMillis: timeout }),
+          exportIntervalMillis: positiveInt(env['OTEL_METRIC_EXPORT_INTERVAL'], 60_000),
+          exportTimeoutMillis: Math.min(positiveInt(env['OTEL_METRIC_EXPORT_TIMEOUT'], 30_000), positiveInt(env['OTEL_METRIC_EXPORT_INTERVAL'], 60_000)),
+          metricProducers: [producer],
+        }),
+      ]
+    : [];
+  if (!pushMetrics && (env['OTEL_METRICS_EXPORTER'] ?? '').includes('otlp')) {
+    options.diagLogger?.warn('OTEL_METRICS_EXPORTER=otlp but no OTEL_EXPORTER_OTLP_METRICS_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT: metrics are not pushed');
+  }
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ 'service.name': options.serviceName, 'service.version': options.serviceVersion }),
     resourceDetectors: [envDetector, hostDetector, processDetector],
     spanProcessors,
+    metricReaders,
     instrumentations,
   });
   try {
@@ -168,6 +212,8 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   }
   return {
     enabled: true,
+    metricsExported: pushMetrics,
+    exportMetrics: (registry) => producer.add(registry),
     async shutdown(timeoutMs = 5_000) {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {

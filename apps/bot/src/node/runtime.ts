@@ -9,6 +9,7 @@ import { createBotMetrics, createLogger, createMetricsRegistry, createTelegramAp
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import type { Bot, MiddlewareFn, Transformer } from 'grammy';
 import { Hono } from 'hono';
+import type { Registry } from 'prom-client';
 import type { UserFromGetMe } from 'grammy/types';
 import { createBot } from '../bot';
 import type { Config } from '../config';
@@ -49,6 +50,8 @@ export interface BotRuntime {
   /** Bound ports (useful when configured as 0). */
   readonly internalPort: number;
   readonly webhookPort?: number;
+  /** The bot's metrics (served on /metrics; also pushed over OTLP when configured). */
+  readonly registry: Registry;
   /** Stops taking updates, lets answers finish for SHUTDOWN_GRACE_MS, cancels the rest, closes stores. */
   stop(reason?: string): Promise<void>;
 }
@@ -205,6 +208,7 @@ export async function startBotRuntime(config: Config, options: BotRuntimeOptions
     mode: config.BOT_MODE,
     internalPort: internal.port,
     ...(webhookPort !== undefined ? { webhookPort } : {}),
+    registry,
     stop,
   };
 }
