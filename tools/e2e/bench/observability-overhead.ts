@@ -28,7 +28,8 @@
  * Options (env): BENCH_QUESTIONS (default 200 per side), BENCH_MINILM_QUESTIONS (default 60 per
  * side, about 1.4 s each on two vCPUs), BENCH_DOCS (default 40), BENCH_WARMUP
  * (default 40), BENCH_SHAPES, BENCH_EXPORTER (`otlp` default, `none` to drop spans),
- * BENCH_TELEGRAM=memory (Bot API calls answered in process), BENCH_SAMPLER=off (every span
+ * BENCH_TELEGRAM=memory (Bot API calls answered in process), BENCH_TELEGRAM_RTT_MS (default 0: each
+ * Bot API answer delayed that long, for the round trip to api.telegram.org that localhost lacks), BENCH_SAMPLER=off (every span
  * non-recording: what context propagation, metrics and the decorators cost without spans),
  * BENCH_AA=1 (both sides bare: the machine's noise floor), BENCH_SKIP=<parts> (leave some of
  * update, transformer, embedder, store, reranker, generator, metrics bare: attribution).
@@ -58,6 +59,8 @@ import { workspaceRoot } from '../test/harness/processes';
 
 const QUESTIONS_PER_SIDE = Number(process.env['BENCH_QUESTIONS'] ?? 200);
 const MINILM_QUESTIONS = Number(process.env['BENCH_MINILM_QUESTIONS'] ?? 60);
+/** Extra milliseconds before each Bot API answer: the network and Telegram's own time, which localhost lacks. */
+const TELEGRAM_RTT_MS = Number(process.env['BENCH_TELEGRAM_RTT_MS'] ?? 0);
 const DOCS = Number(process.env['BENCH_DOCS'] ?? 40);
 const WARMUP_PAIRS = Number(process.env['BENCH_WARMUP'] ?? 40);
 const SKIP = (process.env['BENCH_SKIP'] ?? '').split(',').map((s) => s.trim()).filter(Boolean) as InstrumentedPart[];
@@ -119,8 +122,9 @@ async function startMlApis(models: readonly [BertFixtureSpec, BertFixtureSpec] |
 
 /**
  * A Bot API stand-in in a child process on 127.0.0.1 that answers every method with `ok`: the
- * Telegram calls of a question become real HTTP round trips, with none of the network latency of
- * api.telegram.org (so the denominator is a lower bound of production's). It also accepts the
+ * Telegram calls of a question become real HTTP round trips, by default with none of the network
+ * latency of api.telegram.org (so the denominator is a lower bound of production's), or after
+ * BENCH_TELEGRAM_RTT_MS. It also accepts the
  * OTLP exports (`/v1/traces`), standing in for a collector outside the bot's process.
  */
 async function startBotApiStandIn(): Promise<{ url: string; close(): void }> {
@@ -128,7 +132,9 @@ async function startBotApiStandIn(): Promise<{ url: string; close(): void }> {
     process.execPath,
     [
       '-e',
-      `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => q.url === '/v1/traces' ? s.writeHead(200, { 'content-type': 'application/x-protobuf' }).end() : s.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true,"result":true}')); })
+      `const rtt = ${TELEGRAM_RTT_MS};
+      const ok = (s) => s.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true,"result":true}');
+      require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => q.url === '/v1/traces' ? s.writeHead(200, { 'content-type': 'application/x-protobuf' }).end() : rtt > 0 ? setTimeout(ok, rtt, s) : ok(s)); })
         .listen(0, '127.0.0.1', function () { process.stdout.write(String(this.address().port) + '\\n'); });`,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
@@ -242,7 +248,7 @@ async function main(): Promise<void> {
   const telegramApiUrl = process.env['BENCH_TELEGRAM'] === 'memory' ? undefined : standIn.url;
 
   console.log(
-    `observability overhead on the question path (node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, exporter ${process.env['BENCH_EXPORTER'] ?? 'otlp'}, Telegram ${telegramApiUrl ? 'over HTTP' : 'in memory'})`,
+    `observability overhead on the question path (node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, exporter ${process.env['BENCH_EXPORTER'] ?? 'otlp'}, Telegram ${telegramApiUrl ? `over HTTP, +${TELEGRAM_RTT_MS} ms per call` : 'in memory'})`,
   );
   const results: { shape: string; overhead: number }[] = [];
   for (const shape of SHAPES) {
