@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { callbackUpdate, documentUpdate, textUpdate } from '../test/support/fake-telegram';
 import { makeSource, scriptedAnswerQuestion } from '../test/support/fixtures';
 import { makeTestBot } from '../test/support/test-deps';
+import { createInFlight } from './services/in-flight';
 
 const sources = [makeSource(1, 'report.pdf', { page: 3, heading: 'Costs' }), makeSource(2, 'notes.docx')];
 
@@ -133,6 +134,16 @@ describe('answers', () => {
     expect(texts).toContain('Stopping…');
     expect(texts.at(-1)).toMatch(/⏹ Stopped\./);
     expect(answer.inputs[0]?.signal?.aborted).toBe(true);
+  });
+
+  it("says so when /cancel finds the answering server gone, and says nothing is running when nothing is", async () => {
+    const inFlight = createInFlight();
+    const { bot, telegram } = makeTestBot({ deps: { inFlight: Object.assign(Object.create(inFlight) as typeof inFlight, { requestCancel: async () => 'released' as const }) } });
+    await bot.handleUpdate(textUpdate('/cancel'));
+    expect(telegram.texts().at(-1)).toBe('That answer had already stopped: the server writing it went away. You can ask again.');
+    const idle = makeTestBot();
+    await idle.bot.handleUpdate(textUpdate('/cancel'));
+    expect(idle.telegram.texts().at(-1)).toBe('Nothing is running.');
   });
 
   it('stops at the daily token budget', async () => {

@@ -7,7 +7,7 @@
 import { ANSWER_DEFAULTS, CHUNKING_DEFAULTS, INGEST_DEFAULTS } from '@docrag/domain';
 import { MAX_RERANK_DOCUMENTS, MAX_TEXTS_PER_REQUEST } from '@docrag/ml-protocol';
 import { z } from 'zod';
-import { DEFAULT_ANSWER_LOCK_TTL_MS } from './services/in-flight';
+import { DEFAULT_ANSWER_CANCEL_WAIT_MS, DEFAULT_ANSWER_LOCK_TTL_MS } from './services/in-flight';
 
 /** `"1, 2,3"` -> `[1, 2, 3]`; Telegram ids are integers (negative for groups). */
 const idList = z
@@ -98,6 +98,10 @@ export const configSchema = z
     ANSWER_LOCK_TTL_MS: int(DEFAULT_ANSWER_LOCK_TTL_MS, 10_000, 3_600_000).describe(
       'With REDIS_URL, and on the Deno edge (KV): lifetime of the per-user lock that keeps one answer or /summarize in flight across bot processes, in ms. ' +
         'Renewed every third of it while the job runs (the default is above one answer with every timeout hit), so it mostly bounds how long a crashed process keeps its users waiting.',
+    ),
+    ANSWER_CANCEL_WAIT_MS: int(DEFAULT_ANSWER_CANCEL_WAIT_MS, 100, 60_000).describe(
+      'With REDIS_URL: how long /cancel waits, in ms, for the bot process running the answer to stop it. ' +
+        'When that lock is still held afterwards, its process is gone (crashed or killed) and /cancel releases it, so the user can ask again at once.',
     ),
 
     // ---- retrieval and ingestion sizes (defaults are the domain's) ----

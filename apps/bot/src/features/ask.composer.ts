@@ -8,6 +8,15 @@ import { groupQuestion, stripMention } from '../services/access';
 import { answerInChat, emptyQuestion } from './answering';
 import { featureComposer } from './boundary';
 
+/** /cancel's answer for each outcome of `requestCancel`. */
+const CANCEL_REPLIES = {
+  here: 'Stopping…',
+  elsewhere: 'Stopping…',
+  // The server that was answering went away mid-answer: nothing is left to stop, but say so.
+  released: 'That answer had already stopped: the server writing it went away. You can ask again.',
+  nothing: 'Nothing is running.',
+} as const;
+
 export function askComposer(deps: BotDeps) {
   return featureComposer('ask', deps, (c) => {
     c.command('ask', async (ctx) => {
@@ -20,7 +29,7 @@ export function askComposer(deps: BotDeps) {
     c.command('cancel', async (ctx) => {
       // With Redis the answer may be running in another replica; it is asked to stop the same way.
       const stopped = await deps.inFlight.requestCancel(ctx.docrag.userId);
-      await ctx.reply(stopped ? 'Stopping…' : 'Nothing is running.');
+      await ctx.reply(CANCEL_REPLIES[stopped ?? 'nothing']);
     });
 
     // The stop button under a streamed draft (sendMessageDraft can_stop) works like /cancel.

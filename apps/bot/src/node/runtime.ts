@@ -75,7 +75,13 @@ export async function startBotRuntime(config: Config, options: BotRuntimeOptions
   // /cancel reaches the process running the answer.
   const inFlight = createInFlight(
     storage.locks
-      ? { lock: storage.locks, lockTtlMs: config.ANSWER_LOCK_TTL_MS, logger, ...(storage.cancels ? { cancels: storage.cancels } : {}) }
+      ? {
+          lock: storage.locks,
+          lockTtlMs: config.ANSWER_LOCK_TTL_MS,
+          cancelWaitMs: config.ANSWER_CANCEL_WAIT_MS,
+          logger,
+          ...(storage.cancels ? { cancels: storage.cancels } : {}),
+        }
       : { logger },
   );
   const tasks = createTaskTracker();

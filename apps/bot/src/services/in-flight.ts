@@ -12,8 +12,10 @@
  *
  * With a `SharedCancel` too (Redis pub/sub), /cancel reaches an answer running in another process:
  * when nothing runs here but the user's lease is held, the request names the lease's token and the
- * process whose job holds that token aborts it as its own /cancel would. A lost request only
- * leaves the answer running; the lease still ends with the job or its TTL.
+ * process whose job holds that token aborts it as its own /cancel would, giving the lease back.
+ * When the lease is still held by that token after ANSWER_CANCEL_WAIT_MS, no process is running
+ * that answer any more (its process crashed or was killed, or it never got the request): the
+ * lease is released there and then, so the user is not kept waiting for its TTL.
  */
 import type { BotLogger } from '../deps';
 
@@ -28,6 +30,8 @@ export interface SharedLock {
   renew(key: string, token: string, ttlMs: number): Promise<boolean>;
   /** Deletes the key if `token` still owns it; false when it did not (expired, or taken since). */
   release(key: string, token: string): Promise<boolean>;
+  /** True while `token` holds a live lease on the key. */
+  holds(key: string, token: string): Promise<boolean>;
 }
 
 /**
@@ -36,16 +40,19 @@ export interface SharedLock {
  */
 export interface SharedCancel {
   /**
-   * Asks every process to abort the job that now holds `key`'s lease; false when no process holds it.
-   * Rejects when the shared store cannot be reached.
+   * Asks every process to abort the job that now holds `key`'s lease, and returns that lease's
+   * token; undefined when no process holds it. Rejects when the shared store cannot be reached.
    */
-  request(key: string): Promise<boolean>;
+  request(key: string): Promise<string | undefined>;
   /** Calls `handler` for every request of any process (this one included); returns the unsubscribe. */
   subscribe(handler: (key: string, token: string) => void): () => void;
 }
 
-/** Where `requestCancel` stopped the user's job. */
-export type CancelOutcome = 'here' | 'elsewhere';
+/**
+ * What `requestCancel` did: stopped the job here, had the process running it stop it, or released
+ * a lease whose process no longer answered (the job had died with it).
+ */
+export type CancelOutcome = 'here' | 'elsewhere' | 'released';
 
 export interface InFlight {
   /**
@@ -59,7 +66,8 @@ export interface InFlight {
   cancel(userId: number): string | undefined;
   /**
    * `cancel`, and when nothing runs here but another process holds the user's lease (with a
-   * `SharedCancel`), asks that process to abort it. Undefined when nothing ran anywhere; rejects
+   * `SharedCancel`), asks that process to abort it and waits up to `cancelWaitMs` for the lease to
+   * be given back, releasing it itself when it is not. Undefined when nothing ran anywhere; rejects
    * when the shared store cannot be reached.
    */
   requestCancel(userId: number): Promise<CancelOutcome | undefined>;
@@ -77,12 +85,23 @@ export interface InFlightOptions {
   readonly lockTtlMs?: number;
   /** Lets /cancel reach a job of another process (Redis pub/sub); used only with `lock`. */
   readonly cancels?: SharedCancel;
+  /**
+   * How long /cancel waits for another process to stop the job and give the lease back before
+   * treating that process as gone and releasing the lease (ANSWER_CANCEL_WAIT_MS).
+   */
+  readonly cancelWaitMs?: number;
   /** Where lock renew/release failures are reported (they never fail the answer). */
   readonly logger?: Pick<BotLogger, 'warn'>;
 }
 
 /** ANSWER_LOCK_TTL_MS's default: well above the longest answer (LLM, ml-api and Qdrant timeouts in a row). */
 export const DEFAULT_ANSWER_LOCK_TTL_MS = 300_000;
+
+/**
+ * ANSWER_CANCEL_WAIT_MS's default. A live process stops the job and gives its lease back within a
+ * pub/sub hop and two Redis round trips (milliseconds); seconds of silence mean it is gone.
+ */
+export const DEFAULT_ANSWER_CANCEL_WAIT_MS = 3_000;
 
 /** Key of a user's lease in the shared lock (the lock adds the bot's key prefix). */
 export const inFlightLockKey = (userId: number): string => `in-flight:${userId}`;
@@ -102,6 +121,7 @@ export function createInFlight(options: InFlightOptions = {}): InFlight {
   const { lock } = options;
   const cancels = lock ? options.cancels : undefined;
   const ttlMs = options.lockTtlMs ?? DEFAULT_ANSWER_LOCK_TTL_MS;
+  const cancelWaitMs = options.cancelWaitMs ?? DEFAULT_ANSWER_CANCEL_WAIT_MS;
   const warn = (obj: object, msg: string) => {
     try {
       options.logger?.warn(obj, msg);
@@ -215,8 +235,24 @@ export function createInFlight(options: InFlightOptions = {}): InFlight {
     cancel,
     async requestCancel(userId) {
       if (cancel(userId) !== undefined) return 'here';
-      if (!cancels) return undefined;
-      return (await cancels.request(inFlightLockKey(userId))) ? 'elsewhere' : undefined;
+      if (!lock || !cancels) return undefined;
+      const key = inFlightLockKey(userId);
+      const token = await cancels.request(key);
+      if (token === undefined) return undefined;
+      // The process running the job releases the lease as it stops; poll for that.
+      const deadline = Date.now() + cancelWaitMs;
+      const step = Math.max(5, Math.min(100, Math.floor(cancelWaitMs / 10)));
+      while (Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, step));
+        if (!(await lock.holds(key, token))) return 'elsewhere';
+      }
+      // Nobody acted on the request: the job died with its process. Free the user now (only this
+      // lease: a newer one has another token) rather than after ANSWER_LOCK_TTL_MS.
+      if (await lock.release(key, token)) {
+        warn({ user: userId, waited_ms: cancelWaitMs }, 'released an in-flight lock whose process did not answer /cancel');
+        return 'released';
+      }
+      return 'elsewhere';
     },
     cancelAll(reason = 'shutting down') {
       // Entries stay until each job calls `end`, so `drain` can wait for the cancelled answers to

@@ -118,6 +118,9 @@ describe('counters, usage and in-flight answers', () => {
           held.delete(key);
           return true;
         },
+        async holds(key, token) {
+          return held.get(key) === token;
+        },
       };
       return { lock, held, calls, hold: () => { let open!: () => void; gate = new Promise((r) => (open = r)); return () => { gate = undefined; open(); }; } };
     }
@@ -175,9 +178,9 @@ describe('counters, usage and in-flight answers', () => {
       return {
         async request(key) {
           const token = held.get(key);
-          if (token === undefined) return false;
+          if (token === undefined) return undefined;
           for (const handler of handlers) handler(key, token);
-          return true;
+          return token;
         },
         subscribe(handler) {
           handlers.add(handler);
@@ -202,7 +205,7 @@ describe('counters, usage and in-flight answers', () => {
       // A request naming another token (a job that has ended since) stops nothing.
       const later = (await a.begin(1, 'answer'))!;
       held.set(inFlightLockKey(1), 'someone-else');
-      await expect(b.requestCancel(1)).resolves.toBe('elsewhere');
+      await expect(createInFlight({ lock, cancels, cancelWaitMs: 50 }).requestCancel(1)).resolves.toBe('released');
       expect(later.signal.aborted).toBe(false);
       // A request that arrives while the holder is still waiting for its own acquire is honoured after it.
       const open = hold();
@@ -220,6 +223,39 @@ describe('counters, usage and in-flight answers', () => {
       await expect(local.requestCancel(3)).resolves.toBeUndefined();
     });
 
+    it("requestCancel frees a lease whose process is gone, after waiting for it, and only that lease", async () => {
+      const { lock, held } = fakeLock();
+      const cancels = fakeCancel(held);
+      const warnings: string[] = [];
+      const b = createInFlight({ lock, cancels, cancelWaitMs: 200, logger: { warn: (_obj, msg) => warnings.push(msg ?? '') } });
+      // A lease no live process answers for (its process crashed mid-answer).
+      held.set(inFlightLockKey(1), 'dead-process');
+      const started = performance.now();
+      await expect(b.requestCancel(1)).resolves.toBe('released');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+      expect(held.has(inFlightLockKey(1))).toBe(false);
+      expect(warnings).toEqual(['released an in-flight lock whose process did not answer /cancel']);
+      // The user can ask again at once.
+      const next = (await b.begin(1, 'answer'))!;
+      await b.end(1, next);
+
+      // A live process stops the job and gives the lease back: /cancel returns without waiting it out.
+      const a = createInFlight({ lock, cancels });
+      const patient = createInFlight({ lock, cancels, cancelWaitMs: 10_000 });
+      const job = (await a.begin(2, 'answer'))!;
+      const quick = performance.now();
+      await expect(patient.requestCancel(2)).resolves.toBe('elsewhere');
+      expect(performance.now() - quick).toBeLessThan(5_000);
+      expect(job.signal.aborted).toBe(true);
+
+      // A lease taken anew while /cancel waited is someone else's: it stays.
+      held.set(inFlightLockKey(3), 'old');
+      const pending = b.requestCancel(3);
+      held.set(inFlightLockKey(3), 'new');
+      await expect(pending).resolves.toBe('elsewhere');
+      expect(held.get(inFlightLockKey(3))).toBe('new');
+    });
+
     it('renews the lease while the job runs and reports a lost one', async () => {
       const { lock, held, calls } = fakeLock();
       const warnings: string[] = [];
@@ -234,7 +270,7 @@ describe('counters, usage and in-flight answers', () => {
 
     it('fails begin when the lock cannot be reached, leaving nothing behind', async () => {
       const inFlight = createInFlight({
-        lock: { acquire: () => Promise.reject(new Error('redis down')), renew: async () => true, release: async () => true },
+        lock: { acquire: () => Promise.reject(new Error('redis down')), renew: async () => true, release: async () => true, holds: async () => false },
       });
       await expect(inFlight.begin(1, 'answer')).rejects.toThrow('redis down');
       expect(inFlight.size).toBe(0);

@@ -205,6 +205,7 @@ export function createKvLock(kv: KvLike, root: string, clock: Clock = systemCloc
       ),
     renew: (k, token, ttlMs) => ifOwner(k, token, (op, now) => op.set(key(k), { token, expiresAt: now + ttl(ttlMs) } satisfies LeaseValue, { expireIn: ttl(ttlMs) })),
     release: (k, token) => ifOwner(k, token, (op) => op.delete(key(k))),
+    holds: async (k, token) => live(await kv.get<LeaseValue>(key(k)), clock.now())?.token === token,
   };
 }
 

@@ -116,18 +116,23 @@ export function createRedisLock(redis: Redis, keyPrefix: string): SharedLock {
     async release(key, token) {
       return Number(await redis.eval(RELEASE_SCRIPT, 1, lockPrefix + key, token)) === 1;
     },
+    async holds(key, token) {
+      // An expired key is gone in Redis, so a plain GET is the lease's state.
+      return (await redis.get(lockPrefix + key)) === token;
+    },
   };
 }
 
 /**
  * Publishes a cancel request only while the lease is held, naming its token, in one script so the
- * check and the publish see the same holder. The message is JSON `{key, token}` (key without prefix).
+ * check and the publish see the same holder, and returns the token (nil when the key is free). The
+ * message is JSON `{key, token}` (key without prefix).
  */
 const CANCEL_SCRIPT = `
 local token = redis.call('GET', KEYS[1])
-if not token then return 0 end
+if not token then return false end
 redis.call('PUBLISH', ARGV[1], cjson.encode({key = ARGV[2], token = token}))
-return 1`;
+return token`;
 
 /**
  * Cancel requests over pub/sub: `request` publishes on `<prefix>cancel` from the shared connection;
@@ -158,7 +163,9 @@ export function createRedisCancel(redis: Redis, subscriber: Redis, keyPrefix: st
   });
   return {
     async request(key) {
-      return Number(await redis.eval(CANCEL_SCRIPT, 1, lockPrefix + key, channel, key)) === 1;
+      // A Lua `false` comes back as nil (null).
+      const token = await redis.eval(CANCEL_SCRIPT, 1, lockPrefix + key, channel, key);
+      return typeof token === 'string' ? token : undefined;
     },
     subscribe(handler) {
       handlers.add(handler);

@@ -145,6 +145,24 @@ describe.skipIf(Boolean(skip))(`in-flight guard over Redis: two replicas${skip ?
     await expect(b.requestCancel(22)).resolves.toBeUndefined();
   });
 
+  it('frees the user of a replica that died mid-answer: /cancel elsewhere waits, then releases that lease', async () => {
+    freshPrefix();
+    // The dead replica's lease outlives it (no process runs its job, nothing answers the request).
+    const dead = await replica();
+    const orphan = (await locksOf(dead).acquire(inFlightLockKey(31), 60_000))!;
+    const rb = await replica();
+    const b = createInFlight({ lock: locksOf(rb), cancels: rb.cancels!, cancelWaitMs: 300 });
+    await expect(b.begin(31, 'answer')).resolves.toBeUndefined();
+    await expect(locksOf(rb).holds(inFlightLockKey(31), orphan)).resolves.toBe(true);
+    const started = performance.now();
+    await expect(b.requestCancel(31)).resolves.toBe('released');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    await expect(locksOf(rb).holds(inFlightLockKey(31), orphan)).resolves.toBe(false);
+    const next = (await b.begin(31, 'answer'))!;
+    expect(next).toBeInstanceOf(AbortController);
+    await b.end(31, next);
+  });
+
   it('keeps a lease alive past its TTL while the job runs', async () => {
     freshPrefix();
     const a = createInFlight({ lock: locksOf(await replica()), lockTtlMs: 300 });

@@ -21,6 +21,8 @@ export async function runLockScenario(a: SharedLock, b: SharedLock): Promise<Rec
   seen['a is refused too (one lease per key)'] = outcome(await a.acquire('in-flight:1', 10_000));
   const other = await b.acquire('in-flight:2', 10_000);
   seen['another user is unaffected'] = typeof other === 'string';
+  seen["b sees a's token holding the key"] = await b.holds('in-flight:1', tokenA!);
+  seen['no other token holds it'] = await b.holds('in-flight:1', other!);
 
   // Only the owner's token releases or renews.
   seen['b cannot release with a wrong token'] = await b.release('in-flight:1', 'not-the-owner');
@@ -29,6 +31,7 @@ export async function runLockScenario(a: SharedLock, b: SharedLock): Promise<Rec
   seen['still held after the failed attempts'] = outcome(await b.acquire('in-flight:1', 10_000));
   seen['a releases its own lease'] = await a.release('in-flight:1', tokenA!);
   seen['a second release is a no-op'] = await a.release('in-flight:1', tokenA!);
+  seen['a released token holds nothing'] = await b.holds('in-flight:1', tokenA!);
   const tokenB = await b.acquire('in-flight:1', 10_000);
   seen['b acquires after the release'] = typeof tokenB === 'string' && tokenB !== tokenA;
   seen['b releases'] = await b.release('in-flight:1', tokenB!);
@@ -39,6 +42,7 @@ export async function runLockScenario(a: SharedLock, b: SharedLock): Promise<Rec
   await sleep(300);
   const successor = await b.acquire('in-flight:3', 10_000);
   seen['b takes over an expired lease'] = typeof successor === 'string' && successor !== stale;
+  seen['an expired token holds nothing'] = await a.holds('in-flight:3', stale!);
   seen['the stale owner cannot renew'] = await a.renew('in-flight:3', stale!, 10_000);
   seen['the stale owner cannot release'] = await a.release('in-flight:3', stale!);
   seen["the successor's lease still holds"] = outcome(await a.acquire('in-flight:3', 10_000));
@@ -76,16 +80,20 @@ export const EXPECTED_LOCK_SCENARIO: Record<string, unknown> = {
   'b is refused while a holds it': 'refused',
   'a is refused too (one lease per key)': 'refused',
   'another user is unaffected': true,
+  "b sees a's token holding the key": true,
+  'no other token holds it': false,
   'b cannot release with a wrong token': false,
   'b cannot renew with a wrong token': false,
   "b cannot use another key's token": false,
   'still held after the failed attempts': 'refused',
   'a releases its own lease': true,
   'a second release is a no-op': false,
+  'a released token holds nothing': false,
   'b acquires after the release': true,
   'b releases': true,
   'b releases the other user': true,
   'b takes over an expired lease': true,
+  'an expired token holds nothing': false,
   'the stale owner cannot renew': false,
   'the stale owner cannot release': false,
   "the successor's lease still holds": 'refused',
