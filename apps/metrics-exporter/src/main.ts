@@ -29,7 +29,8 @@ async function main(): Promise<void> {
   logger.info({ config: redactConfig(config, secretKeys) }, 'starting metrics exporter');
 
   const exporter = await createExporter({ config, logger });
-  telemetry.exportMetrics(exporter.registry);
+  // Pushed over OTLP too when OTEL_METRICS_EXPORTER=otlp: the collectors run before each push as before each scrape.
+  telemetry.exportMetrics(exporter.registry, { beforeCollect: () => exporter.runner.collectAll() });
   const server = await exporter.start();
   logger.info({ url: server.url, collectors: exporter.collectors.map((c) => c.name) }, 'metrics exporter listening');
 

@@ -24,7 +24,7 @@ export type { MetricsServer, MetricsServerOptions, RouteHandler, RouteResult } f
 // ---- tracing: SDK start-up, span helpers, W3C propagation, batch links ----
 export { createHttpInstrumentations, startTelemetry, TELEMETRY_ENV_VARIABLES, untracedOrigins } from './telemetry';
 export type { Telemetry, TelemetryOptions } from './telemetry';
-export { createPromClientMetricProducer, toMetricData, type PromClientMetricProducer } from './otlp-metrics';
+export { createPromClientMetricProducer, toMetricData, type ExportedRegistryOptions, type PromClientMetricProducer } from './otlp-metrics';
 export { ATTR, TRACER_NAME } from './attributes';
 export {
   activeSpanContext,

@@ -73,4 +73,25 @@ describe('prom-client metrics as OTLP data', () => {
     expect(names).toEqual(['demo_questions_total']);
     expect(errors).toHaveLength(1);
   });
+
+  it('refreshes a registry before each read when asked, as a scrape does, and still sends stale values when that fails', async () => {
+    const { registry, gauge } = registryWithMetrics();
+    let refreshes = 0;
+    const producer = createPromClientMetricProducer();
+    producer.add(registry, {
+      beforeCollect: async () => {
+        refreshes += 1;
+        if (refreshes === 2) throw new Error('refresh failed');
+        gauge.set({ window: '5m' }, refreshes * 10);
+      },
+    });
+    const valueOf = async () => {
+      const result = await producer.collect();
+      const data = result.resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).find((m) => m.descriptor.name === 'demo_active_users') as GaugeMetricData;
+      return { value: data.dataPoints[0]?.value, errors: result.errors.length };
+    };
+    await expect(valueOf()).resolves.toEqual({ value: 10, errors: 0 });
+    await expect(valueOf()).resolves.toEqual({ value: 10, errors: 1 });
+    await expect(valueOf()).resolves.toEqual({ value: 30, errors: 0 });
+  });
 });

@@ -24,9 +24,17 @@ import { TRACER_NAME } from './attributes';
 
 type Histogram = { buckets: { boundaries: number[]; counts: number[] }; sum: number; count: number };
 
+export interface ExportedRegistryOptions {
+  /**
+   * Runs before each read of the registry, as a scrape would (the metrics exporter's collectors
+   * refresh their gauges on scrape; without it an OTLP-only deployment would push nothing new).
+   */
+  readonly beforeCollect?: () => Promise<void>;
+}
+
 export interface PromClientMetricProducer extends MetricProducer {
   /** Adds a registry whose metrics every later collection exports. */
-  add(registry: Registry): void;
+  add(registry: Registry, options?: ExportedRegistryOptions): void;
 }
 
 /** prom-client label values (strings or numbers) as OpenTelemetry attributes. */
@@ -125,17 +133,23 @@ export function toMetricData(metric: MetricObjectWithValues<MetricValue<string>>
  * started, so every point carries the producer's creation time as its start time.
  */
 export function createPromClientMetricProducer(registries: readonly Registry[] = [], now: () => HrTime = () => hrTime()): PromClientMetricProducer {
-  const sources = [...registries];
+  const sources: { registry: Registry; options: ExportedRegistryOptions }[] = registries.map((registry) => ({ registry, options: {} }));
   const startTime = now();
   return {
-    add(registry) {
-      if (!sources.includes(registry)) sources.push(registry);
+    add(registry, options = {}) {
+      if (!sources.some((source) => source.registry === registry)) sources.push({ registry, options });
     },
     async collect(): Promise<CollectionResult> {
-      const endTime = now();
       const errors: unknown[] = [];
       const metrics: MetricData[] = [];
-      for (const registry of sources) {
+      for (const { registry, options } of sources) {
+        try {
+          await options.beforeCollect?.();
+        } catch (error) {
+          // Stale values are still worth sending; the refresh's failure is reported with them.
+          errors.push(error);
+        }
+        const endTime = now();
         try {
           for (const metric of await registry.getMetricsAsJSON()) {
             const data = toMetricData(metric, startTime, endTime);

@@ -9,7 +9,7 @@ import { envDetector, hostDetector, processDetector, resourceFromAttributes } fr
 import { PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { Registry } from 'prom-client';
-import { createPromClientMetricProducer } from './otlp-metrics';
+import { createPromClientMetricProducer, type ExportedRegistryOptions } from './otlp-metrics';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 export interface TelemetryOptions {
@@ -44,7 +44,7 @@ export interface Telemetry {
    * Pushes this prom-client registry's metrics over OTLP too, when `OTEL_METRICS_EXPORTER=otlp`
    * (otherwise a no-op: Prometheus scrapes `/metrics`).
    */
-  exportMetrics(registry: Registry): void;
+  exportMetrics(registry: Registry, options?: ExportedRegistryOptions): void;
   /** True when metrics are pushed over OTLP (`OTEL_METRICS_EXPORTER=otlp` and an endpoint). */
   readonly metricsExported: boolean;
   /** Flushes pending spans and stops; resolves within `timeoutMs` even if the collector is down. */
@@ -213,7 +213,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   return {
     enabled: true,
     metricsExported: pushMetrics,
-    exportMetrics: (registry) => producer.add(registry),
+    exportMetrics: (registry, exportOptions) => producer.add(registry, exportOptions),
     async shutdown(timeoutMs = 5_000) {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {
