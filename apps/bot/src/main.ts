@@ -19,7 +19,10 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  const logger = createLogger({ service: 'bot', level: config.LOG_LEVEL, redact: secretKeys.map((k) => `config.${k}`) });
   const telemetry = startTelemetry({
+    // Export failures (collector down) are logged, at most once a minute each, and never stop the bot.
+    diagLogger: { warn: (m) => logger.warn({ otel: true }, m), error: (m) => logger.warn({ otel: true }, m) },
     serviceName: config.OTEL_SERVICE_NAME,
     serviceVersion: process.env['npm_package_version'] ?? '0.1.0',
     env: process.env,
@@ -28,7 +31,6 @@ async function main(): Promise<void> {
     // would double the tracing cost of a question (docs/performance.md, observability).
     untracedUrls: [config.TELEGRAM_API_ROOT, config.ML_API_URL, config.QDRANT_URL],
   });
-  const logger = createLogger({ service: 'bot', level: config.LOG_LEVEL, redact: secretKeys.map((k) => `config.${k}`) });
   logger.info({ config: redactConfig(config) }, 'configuration loaded');
   if (config.ALLOW_ALL_USERS) logger.warn({}, 'ALLOW_ALL_USERS=true: every Telegram user can use this bot and spend its LLM budget');
 

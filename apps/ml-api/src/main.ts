@@ -21,8 +21,14 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const telemetry = startTelemetry({ serviceName: 'ml-api', serviceVersion: ML_API_VERSION, env: process.env });
   const log = createLogger({ service: 'ml-api', level: config.LOG_LEVEL });
+  const telemetry = startTelemetry({
+    serviceName: 'ml-api',
+    serviceVersion: ML_API_VERSION,
+    env: process.env,
+    // Export failures (collector down) are logged, at most once a minute each, and never stop the API.
+    diagLogger: { warn: (m) => log.warn({ otel: true }, m), error: (m) => log.warn({ otel: true }, m) },
+  });
   log.info({ config: redactConfig(config, secretKeys), modelDirs: modelDirs(config) }, 'ml-api starting');
 
   const registry = createMetricsRegistry({ defaultLabels: { service: 'ml-api' } });

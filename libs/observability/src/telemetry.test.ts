@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { startTelemetry } from './telemetry';
+import { startTelemetry, throttledDiag } from './telemetry';
 
 /** A port with nothing listening: bind, note the port, close. */
 async function deadPort(): Promise<number> {
@@ -109,5 +109,27 @@ describe('OTLP metrics push', () => {
     }
     // The collector was reachable (the span arrived), and no metric push was made.
     expect(sink.received.map((request) => request.path)).toEqual(['/v1/traces']);
+  });
+});
+
+describe('throttledDiag', () => {
+  it('passes each distinct message once per interval and says how many it left out', () => {
+    const lines: string[] = [];
+    let now = 0;
+    const diagSink = throttledDiag({ warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) }, 60_000, () => now);
+    diagSink.error('export failed: ECONNREFUSED');
+    for (let i = 0; i < 11; i++) {
+      now += 5_000;
+      diagSink.error('export failed: ECONNREFUSED');
+    }
+    diagSink.warn('another message');
+    now += 5_000;
+    diagSink.error('export failed: ECONNREFUSED');
+    expect(lines).toEqual(['error export failed: ECONNREFUSED', 'warn another message', 'error export failed: ECONNREFUSED (11 more in the last 60 s)']);
+  });
+
+  it('never throws when the logger does', () => {
+    const diagSink = throttledDiag({ warn: () => { throw new Error('logger down'); }, error: () => { throw new Error('logger down'); } });
+    expect(() => diagSink.error('x')).not.toThrow();
   });
 });

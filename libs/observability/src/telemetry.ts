@@ -33,7 +33,7 @@ export interface TelemetryOptions {
   readonly untracedUrls?: readonly (string | undefined)[];
   /** Replace the exporter pipeline (tests: an in-memory exporter). */
   readonly spanProcessors?: SpanProcessor[];
-  /** Where the SDK's own warnings go (export failures...); default: dropped. */
+  /** Where the SDK's own warnings go (export failures...), each message at most once a minute; default: dropped. */
   readonly diagLogger?: Pick<DiagLogger, 'warn' | 'error'>;
 }
 
@@ -90,6 +90,36 @@ function signalUrl(env: Readonly<Record<string, string | undefined>>, signal: 't
   if (specific) return specific;
   const base = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   return base ? `${base.replace(/\/+$/, '')}/v1/${signal}` : undefined;
+}
+
+/**
+ * The SDK's warnings, each distinct message at most once per `intervalMs`. With the collector down
+ * the batch processor fails an export every few seconds; one line a minute (with how many were
+ * left out) says as much without flooding the app's log.
+ */
+export function throttledDiag(
+  sink: Pick<DiagLogger, 'warn' | 'error'>,
+  intervalMs = 60_000,
+  now: () => number = Date.now,
+): Pick<DiagLogger, 'warn' | 'error'> {
+  const seen = new Map<string, { at: number; suppressed: number }>();
+  const emit = (level: 'warn' | 'error', message: string, args: unknown[]) => {
+    const at = now();
+    const last = seen.get(message);
+    if (last && at - last.at < intervalMs) {
+      last.suppressed += 1;
+      return;
+    }
+    if (seen.size >= 100 && !last) seen.clear();
+    seen.set(message, { at, suppressed: 0 });
+    const suffix = last?.suppressed ? ` (${last.suppressed} more in the last ${Math.round((at - last.at) / 1000)} s)` : '';
+    try {
+      sink[level](`${message}${suffix}`, ...args);
+    } catch {
+      // The app's logger failing must not break the SDK.
+    }
+  };
+  return { warn: (message, ...args) => emit('warn', message, args), error: (message, ...args) => emit('error', message, args) };
 }
 
 /** A positive integer variable, else the default. */
@@ -162,7 +192,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const env = options.env ?? process.env;
   if (truthy(env['OTEL_SDK_DISABLED'])) return disabledTelemetry;
   if (options.diagLogger) {
-    const sink = options.diagLogger;
+    const sink = throttledDiag(options.diagLogger);
     diag.setLogger(
       { error: (m, ...a) => sink.error(m, ...a), warn: (m, ...a) => sink.warn(m, ...a), info: () => undefined, debug: () => undefined, verbose: () => undefined },
       DiagLogLevel.WARN,
