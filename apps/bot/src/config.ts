@@ -100,7 +100,7 @@ export const configSchema = z
         'Renewed every third of it while the job runs (the default is above one answer with every timeout hit), so it mostly bounds how long a crashed process keeps its users waiting.',
     ),
     ANSWER_CANCEL_WAIT_MS: int(DEFAULT_ANSWER_CANCEL_WAIT_MS, 100, 60_000).describe(
-      'With REDIS_URL: how long /cancel waits, in ms, for the bot process running the answer to stop it. ' +
+      'With REDIS_URL, and on the Deno edge (KV): how long /cancel waits, in ms, for the bot process or isolate running the answer to stop it. ' +
         'When that lock is still held afterwards, its process is gone (crashed or killed) and /cancel releases it, so the user can ask again at once.',
     ),
 

@@ -123,8 +123,18 @@ export function createEdgeApp(environment: EdgeEnvironment): EdgeApp {
     counters: storage.counters,
     usage: createUsageTracker(storage.counters, { dailyTokenLimit: config.USER_DAILY_TOKENS, clock }),
     // The guard's lease lives in KV, so two isolates (Deno Deploy runs many) cannot answer one user
-    // at once. /cancel stops only an answer of this isolate: KV has no cancel channel here.
-    inFlight: createInFlight(storage.locks ? { lock: storage.locks, lockTtlMs: config.ANSWER_LOCK_TTL_MS, logger } : { logger }),
+    // at once, and /cancel reaches the isolate running the answer through a KV request key.
+    inFlight: createInFlight(
+      storage.locks
+        ? {
+            lock: storage.locks,
+            lockTtlMs: config.ANSWER_LOCK_TTL_MS,
+            cancelWaitMs: config.ANSWER_CANCEL_WAIT_MS,
+            logger,
+            ...(storage.cancels ? { cancels: storage.cancels } : {}),
+          }
+        : { logger },
+    ),
     clock,
     logger,
     prelude: [

@@ -10,7 +10,8 @@
  * runs, deleted on end only by its owner (compare-and-delete). Without one (SQLite, tests) the guard
  * is process-local, which is exact for a single process.
  *
- * With a `SharedCancel` too (Redis pub/sub), /cancel reaches an answer running in another process:
+ * With a `SharedCancel` too (Redis pub/sub; on Deno KV a request key each job polls), /cancel
+ * reaches an answer running in another process:
  * when nothing runs here but the user's lease is held, the request names the lease's token and the
  * process whose job holds that token aborts it as its own /cancel would, giving the lease back.
  * When the lease is still held by that token after ANSWER_CANCEL_WAIT_MS, no process is running
@@ -46,6 +47,12 @@ export interface SharedCancel {
   request(key: string): Promise<string | undefined>;
   /** Calls `handler` for every request of any process (this one included); returns the unsubscribe. */
   subscribe(handler: (key: string, token: string) => void): () => void;
+  /**
+   * For a store with no push channel (Deno KV): watches for a request naming `token` while one job
+   * holds `key`'s lease, and calls `onCancel` once when one comes. Returns the stop function.
+   * Stores that deliver requests to `subscribe` leave it out.
+   */
+  watch?(key: string, token: string, onCancel: () => void): () => void;
 }
 
 /**
@@ -115,6 +122,8 @@ interface Job {
   released: boolean;
   /** A remote cancel that arrived while `acquire` was still on its way back; honoured if it names our token. */
   cancelToken?: string;
+  /** Stops watching for cancel requests (`SharedCancel.watch`). */
+  unwatch?: () => void;
 }
 
 export function createInFlight(options: InFlightOptions = {}): InFlight {
@@ -147,6 +156,7 @@ export function createInFlight(options: InFlightOptions = {}): InFlight {
     if (job.released) return;
     job.released = true;
     clearInterval(job.renewTimer);
+    job.unwatch?.();
     if (!lock || job.token === undefined) return;
     try {
       await lock.release(inFlightLockKey(userId), job.token);
@@ -223,6 +233,9 @@ export function createInFlight(options: InFlightOptions = {}): InFlight {
       job.renewTimer = setInterval(() => void renew(userId, job), Math.max(1, Math.floor(ttlMs / 3)));
       // Never keep a stopping process alive for a renewal.
       (job.renewTimer as unknown as { unref?: () => void }).unref?.();
+      job.unwatch = cancels?.watch?.(inFlightLockKey(userId), token, () => {
+        if (jobs.get(userId) === job) cancel(userId);
+      });
       return job.controller;
     },
     async end(userId, controller) {

@@ -25,7 +25,7 @@ export interface BotStorage {
    * Only backends several processes share provide it (Redis, Deno KV); without it the guard is process-local.
    */
   readonly locks?: SharedLock;
-  /** Cancel requests to the process holding a lease (/cancel sent to another replica); with `locks` only (Redis). */
+  /** Cancel requests to the process holding a lease (/cancel sent to another replica or isolate); with `locks` only. */
   readonly cancels?: SharedCancel;
   /** Releases connections; the SQLite database itself belongs to whoever opened it. */
   close(): Promise<void>;

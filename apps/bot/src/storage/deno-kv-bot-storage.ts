@@ -8,7 +8,7 @@ import type { StorageAdapter } from 'grammy';
 import type { Clock } from '@docrag/domain';
 import { systemClock } from '@docrag/domain';
 import type { SharedCounters } from '../services/counters';
-import type { SharedLock } from '../services/in-flight';
+import type { SharedCancel, SharedLock } from '../services/in-flight';
 import type { BotStorage } from './bot-storage';
 
 export type KvKeyPart = string | number | bigint | boolean | Uint8Array;
@@ -209,6 +209,62 @@ export function createKvLock(kv: KvLike, root: string, clock: Clock = systemCloc
   };
 }
 
+/**
+ * How often a job's isolate reads its cancel key. A read every half second per running answer is
+ * the whole cost; /cancel waits ANSWER_CANCEL_WAIT_MS (3 s by default) for the job to stop.
+ */
+export const KV_CANCEL_POLL_MS = 500;
+
+/** How long a cancel request stays in KV: past any wait for it, then KV drops it. */
+const CANCEL_REQUEST_TTL_MS = 60_000;
+
+/**
+ * /cancel across isolates over Deno KV, which has no pub/sub here: a request is written to
+ * `[root, 'cancel', key]` naming the token of the lease it found live, and the isolate whose job
+ * holds that lease reads the key every `pollMs` while the job runs (`watch`). A request for a
+ * lease that has ended since names a token no job holds, so it stops nothing.
+ */
+export function createKvCancel(kv: KvLike, root: string, options: { clock?: Clock; pollMs?: number } = {}): SharedCancel {
+  const clock = options.clock ?? systemClock;
+  const pollMs = options.pollMs ?? KV_CANCEL_POLL_MS;
+  const requestKey = (k: string): KvKey => [root, 'cancel', k];
+  return {
+    async request(k) {
+      const lease = await kv.get<LeaseValue>([root, 'lock', k]);
+      const token = lease.value && lease.value.expiresAt > clock.now() ? lease.value.token : undefined;
+      if (token === undefined) return undefined;
+      await kv.set(requestKey(k), { token } satisfies CancelRequestValue, { expireIn: CANCEL_REQUEST_TTL_MS });
+      return token;
+    },
+    // Requests reach jobs through `watch`; nothing is pushed.
+    subscribe: () => () => undefined,
+    watch(k, token, onCancel) {
+      let stopped = false;
+      const stop = () => {
+        stopped = true;
+        clearInterval(timer);
+      };
+      const timer = setInterval(() => {
+        void kv.get<CancelRequestValue>(requestKey(k)).then(
+          (entry) => {
+            if (stopped || entry.value?.token !== token) return;
+            stop();
+            onCancel();
+          },
+          // A failed read is tried again on the next tick.
+          () => undefined,
+        );
+      }, pollMs);
+      (timer as unknown as { unref?: () => void }).unref?.();
+      return stop;
+    },
+  };
+}
+
+interface CancelRequestValue {
+  readonly token: string;
+}
+
 /** Sessions, counters and in-flight leases in Deno KV. `close()` closes the KV handle. */
 export function createDenoKvBotStorage(kv: KvLike, options: { root?: string; clock?: Clock } = {}): BotStorage {
   const root = options.root ?? 'docrag';
@@ -217,6 +273,7 @@ export function createDenoKvBotStorage(kv: KvLike, options: { root?: string; clo
     sessions: <T>(namespace: string) => createKvSessionStorage<T>(kv, root, namespace),
     counters: createKvCounters(kv, root, options.clock),
     locks: createKvLock(kv, root, options.clock),
+    cancels: createKvCancel(kv, root, options.clock ? { clock: options.clock } : {}),
     close: async () => kv.close(),
   };
 }

@@ -5,7 +5,7 @@
  * vitest side compares both runs with {@link EXPECTED_LOCK_SCENARIO}. Expiry is real time (short TTLs).
  */
 import { createInFlight } from '../../src/services/in-flight';
-import type { SharedLock } from '../../src/services/in-flight';
+import type { SharedCancel, SharedLock } from '../../src/services/in-flight';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** An acquire's or begin's result as JSON can carry it (a token or a controller: 'granted'). */
@@ -106,4 +106,52 @@ export const EXPECTED_LOCK_SCENARIO: Record<string, unknown> = {
   'guard b begins for another user': true,
   'guard b still refuses after twice the TTL (renewed)': 'refused',
   'guard b begins once a ends': true,
+};
+
+/** One process's or isolate's view of the shared store: its lock and its cancel channel. */
+export interface SharedGuardParts {
+  readonly lock: SharedLock;
+  readonly cancels: SharedCancel;
+}
+
+/**
+ * /cancel across processes or isolates, through two in-flight guards over one store: a request from
+ * B stops A's answer and frees the user, and a lease whose holder is gone is released after the wait.
+ */
+export async function runCancelScenario(a: SharedGuardParts, b: SharedGuardParts): Promise<Record<string, unknown>> {
+  const seen: Record<string, unknown> = {};
+  const guardA = createInFlight({ lock: a.lock, cancels: a.cancels, lockTtlMs: 10_000, cancelWaitMs: 5_000 });
+  const guardB = createInFlight({ lock: b.lock, cancels: b.cancels, lockTtlMs: 10_000, cancelWaitMs: 5_000 });
+
+  const job = await guardA.begin(7, 'answer');
+  seen['b refuses while a answers'] = outcome(await guardB.begin(7, 'answer'));
+  seen["b's /cancel stops the answer running in a"] = await guardB.requestCancel(7);
+  seen["a's answer was aborted"] = job?.signal.aborted;
+  const next = await guardB.begin(7, 'answer');
+  seen['b answers the next question'] = outcome(next);
+  await guardB.end(7, next!);
+  await guardA.end(7, job!);
+  seen['/cancel with nothing running anywhere'] = (await guardB.requestCancel(8)) ?? 'nothing';
+
+  // A lease whose holder is gone (no job watches it): released once the wait is over.
+  const orphan = await a.lock.acquire('in-flight:9', 10_000);
+  seen['an orphaned lease is held'] = typeof orphan === 'string';
+  const impatient = createInFlight({ lock: b.lock, cancels: b.cancels, lockTtlMs: 10_000, cancelWaitMs: 800 });
+  seen['/cancel releases a lease whose holder is gone'] = await impatient.requestCancel(9);
+  const after = await impatient.begin(9, 'answer');
+  seen['the user can ask again at once'] = outcome(after);
+  await impatient.end(9, after!);
+  return seen;
+}
+
+/** What every run of {@link runCancelScenario} must observe. */
+export const EXPECTED_CANCEL_SCENARIO: Record<string, unknown> = {
+  'b refuses while a answers': 'refused',
+  "b's /cancel stops the answer running in a": 'elsewhere',
+  "a's answer was aborted": true,
+  'b answers the next question': 'granted',
+  '/cancel with nothing running anywhere': 'nothing',
+  'an orphaned lease is held': true,
+  '/cancel releases a lease whose holder is gone': 'released',
+  'the user can ask again at once': 'granted',
 };
