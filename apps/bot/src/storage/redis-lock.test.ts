@@ -8,6 +8,7 @@ import { sleep } from '@docrag/testing';
 import { createInFlight, inFlightLockKey } from '../services/in-flight';
 import type { SharedLock } from '../services/in-flight';
 import { redisUnavailableReason, startRedisServer } from '../../test/support/redis-server';
+import { EXPECTED_CANCEL_SCENARIO, runCancelScenario } from '../../test/support/shared-lock-scenario';
 import type { RedisServer } from '../../test/support/redis-server';
 import type { BotStorage } from './bot-storage';
 import { createRedisBotStorage } from './redis-bot-storage';
@@ -161,6 +162,12 @@ describe.skipIf(Boolean(skip))(`in-flight guard over Redis: two replicas${skip ?
     const next = (await b.begin(31, 'answer'))!;
     expect(next).toBeInstanceOf(AbortController);
     await b.end(31, next);
+  });
+
+  it('plays the same /cancel scenario as Deno KV', async () => {
+    freshPrefix();
+    const [a, b] = [await replica(), await replica()].map((storage) => ({ lock: locksOf(storage), cancels: storage.cancels! }));
+    expect(await runCancelScenario(a!, b!)).toStrictEqual(EXPECTED_CANCEL_SCENARIO);
   });
 
   it('keeps a lease alive past its TTL while the job runs', async () => {
