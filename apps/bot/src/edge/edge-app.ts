@@ -19,7 +19,7 @@ import type { BotContext, SessionData } from '../context';
 import type { BotDeps, BotLogger } from '../deps';
 import { answerOptionsFromConfig, ingestOptionsFromConfig, settingsFromConfig } from '../deps';
 import { replyWithError } from '../features/boundary';
-import { createInFlight } from '../services/in-flight';
+import { createInFlightForStorage } from '../services/in-flight';
 import { createSessionChatHistory } from '../services/session-history';
 import { createUsageTracker } from '../services/usage';
 import { createDenoKvBotStorage } from '../storage/deno-kv-bot-storage';
@@ -124,17 +124,7 @@ export function createEdgeApp(environment: EdgeEnvironment): EdgeApp {
     usage: createUsageTracker(storage.counters, { dailyTokenLimit: config.USER_DAILY_TOKENS, clock }),
     // The guard's lease lives in KV, so two isolates (Deno Deploy runs many) cannot answer one user
     // at once, and /cancel reaches the isolate running the answer through a KV request key.
-    inFlight: createInFlight(
-      storage.locks
-        ? {
-            lock: storage.locks,
-            lockTtlMs: config.ANSWER_LOCK_TTL_MS,
-            cancelWaitMs: config.ANSWER_CANCEL_WAIT_MS,
-            logger,
-            ...(storage.cancels ? { cancels: storage.cancels } : {}),
-          }
-        : { logger },
-    ),
+    inFlight: createInFlightForStorage(storage, config, logger),
     clock,
     logger,
     prelude: [

@@ -17,7 +17,7 @@ import type { BotContext, SessionData } from '../context';
 import { settingsFromConfig, type BotLogger } from '../deps';
 import { replyWithError } from '../features/boundary';
 import { registerCommands } from '../features/commands';
-import { createInFlight } from '../services/in-flight';
+import { createInFlightForStorage } from '../services/in-flight';
 import { createSessionChatHistory } from '../services/session-history';
 import { createUsageTracker } from '../services/usage';
 import { createNodeBotStorage } from '../storage';
@@ -73,17 +73,7 @@ export async function startBotRuntime(config: Config, options: BotRuntimeOptions
   // ---- bot ----
   // With Redis the one-answer-per-user guard holds across every process (webhook replicas), and
   // /cancel reaches the process running the answer.
-  const inFlight = createInFlight(
-    storage.locks
-      ? {
-          lock: storage.locks,
-          lockTtlMs: config.ANSWER_LOCK_TTL_MS,
-          cancelWaitMs: config.ANSWER_CANCEL_WAIT_MS,
-          logger,
-          ...(storage.cancels ? { cancels: storage.cancels } : {}),
-        }
-      : { logger },
-  );
+  const inFlight = createInFlightForStorage(storage, config, logger);
   const tasks = createTaskTracker();
   const usage = createUsageTracker(storage.counters, { dailyTokenLimit: config.USER_DAILY_TOKENS, clock });
   const spanMiddleware = createTelegramUpdateMiddleware({ metrics });

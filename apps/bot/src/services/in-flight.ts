@@ -292,3 +292,22 @@ export function createInFlight(options: InFlightOptions = {}): InFlight {
     },
   };
 }
+
+/**
+ * The guard as both runtimes wire it: shared through the storage's lock and cancel channel when it
+ * has them (Redis, Deno KV), process-local otherwise (SQLite).
+ */
+export function createInFlightForStorage(
+  storage: { readonly locks?: SharedLock; readonly cancels?: SharedCancel },
+  config: { readonly ANSWER_LOCK_TTL_MS: number; readonly ANSWER_CANCEL_WAIT_MS: number },
+  logger: Pick<BotLogger, 'warn'>,
+): InFlight {
+  if (!storage.locks) return createInFlight({ logger });
+  return createInFlight({
+    lock: storage.locks,
+    lockTtlMs: config.ANSWER_LOCK_TTL_MS,
+    cancelWaitMs: config.ANSWER_CANCEL_WAIT_MS,
+    logger,
+    ...(storage.cancels ? { cancels: storage.cancels } : {}),
+  });
+}
