@@ -56,6 +56,8 @@ async function startBot(name: string): Promise<BotProcess> {
       METRICS_PORT: '0',
       ALLOWED_USER_IDS: '42,43,44,45',
       REDIS_URL: redis.url,
+      // A generous /cancel wait: on a loaded machine the answering process may take more than 3 s to stop.
+      ANSWER_CANCEL_WAIT_MS: '15000',
       DATA_DIR: path.join(dataDir, name),
       OPENAI_API_KEY: 'sk-scale',
       OPENAI_BASE_URL: llm.url,
