@@ -3,7 +3,7 @@
  * start -> graceful stop. (Adapters, use cases and transport are assembled in node/runtime.ts,
  * shared with the end-to-end tests.) Startup errors are printed as one clear line, never a stack.
  */
-import { createLogger, startTelemetry } from '@docrag/observability';
+import { createLogger, otelDiagLogger, startTelemetry } from '@docrag/observability';
 import { ConfigError, loadConfig, redactConfig, secretKeys } from './config';
 import { startBotRuntime } from './node/runtime';
 
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'bot', level: config.LOG_LEVEL, redact: secretKeys.map((k) => `config.${k}`) });
   const telemetry = startTelemetry({
     // Export failures (collector down) are logged, at most once a minute each, and never stop the bot.
-    diagLogger: { warn: (m) => logger.warn({ otel: true }, m), error: (m) => logger.warn({ otel: true }, m) },
+    diagLogger: otelDiagLogger(logger),
     serviceName: config.OTEL_SERVICE_NAME,
     serviceVersion: process.env['npm_package_version'] ?? '0.1.0',
     env: process.env,

@@ -2,7 +2,7 @@
  * Composition root of the metrics exporter: config -> telemetry -> logger -> collectors -> server
  * -> graceful stop.
  */
-import { createLogger, redactConfig, startTelemetry } from '@docrag/observability';
+import { createLogger, otelDiagLogger, redactConfig, startTelemetry } from '@docrag/observability';
 import { ConfigError, loadConfig, secretKeys } from './config';
 import { createExporter } from './exporter';
 
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     serviceName: config.OTEL_SERVICE_NAME,
     serviceVersion: VERSION,
     env: process.env,
-    diagLogger: { warn: (m) => logger.warn({ otel: true }, m), error: (m) => logger.warn({ otel: true }, m) },
+    diagLogger: otelDiagLogger(logger),
   });
   logger.info({ config: redactConfig(config, secretKeys) }, 'starting metrics exporter');
 

@@ -4,7 +4,7 @@
  * graceful stop on SIGTERM/SIGINT.
  */
 import { serve } from '@hono/node-server';
-import { createLogger, createMetricsRegistry, createMlApiMetrics, redactConfig, startMetricsServer, startTelemetry } from '@docrag/observability';
+import { createLogger, createMetricsRegistry, createMlApiMetrics, otelDiagLogger, redactConfig, startMetricsServer, startTelemetry } from '@docrag/observability';
 import { ConfigError, loadConfig, modelDirs, secretKeys } from './config';
 import { createApp, healthBody, type ServiceState } from './server';
 import { loadModels, makeReady } from './startup';
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     serviceVersion: ML_API_VERSION,
     env: process.env,
     // Export failures (collector down) are logged, at most once a minute each, and never stop the API.
-    diagLogger: { warn: (m) => log.warn({ otel: true }, m), error: (m) => log.warn({ otel: true }, m) },
+    diagLogger: otelDiagLogger(log),
   });
   log.info({ config: redactConfig(config, secretKeys), modelDirs: modelDirs(config) }, 'ml-api starting');
 

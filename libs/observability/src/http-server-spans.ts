@@ -1,6 +1,6 @@
 import { SpanKind, type Tracer } from '@opentelemetry/api';
 import { ATTR } from './attributes';
-import { extractTraceContext, withSpan } from './tracing';
+import { extractTraceContext, withSpan, type HeaderRecord } from './tracing';
 
 /**
  * The parts of a Hono `Context` the middleware reads, typed structurally so this lib does not
@@ -17,9 +17,9 @@ export interface HonoContextLike {
  * The request headers in their cheapest form. On @hono/node-server, `c.req.raw.headers` builds a
  * fetch `Headers` from every incoming header on first access; Node's own object is already there.
  */
-function requestHeaders(c: HonoContextLike): Headers | Readonly<Record<string, string | string[] | undefined>> {
+function requestHeaders(c: HonoContextLike): Headers | HeaderRecord {
   const incoming = (c.env as { incoming?: { headers?: unknown } } | undefined)?.incoming?.headers;
-  return incoming && typeof incoming === 'object' ? (incoming as Readonly<Record<string, string | string[] | undefined>>) : c.req.raw.headers;
+  return incoming && typeof incoming === 'object' ? (incoming as HeaderRecord) : c.req.raw.headers;
 }
 
 export interface ServerSpanMiddlewareOptions {

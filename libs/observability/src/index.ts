@@ -57,7 +57,7 @@ export { chatTypeOf, createTelegramApiTransformer, createTelegramUpdateMiddlewar
 export type { TelegramApiResponseLike, TelegramApiTransformer, TelegramUpdateLike } from './telegram';
 
 // ---- logs and never-throw helpers ----
-export { createLogger, redactConfig } from './logger';
+export { createLogger, otelDiagLogger, redactConfig } from './logger';
 export type { CreateLoggerOptions, Logger } from './logger';
 export { safely, safeValue, setObservabilityErrorSink } from './safe';
 export type { ObservabilityErrorSink } from './safe';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerInMemoryTracing, type InMemoryTracing } from './in-memory-tracing';
-import { createLogger, redactConfig } from './logger';
+import { createLogger, otelDiagLogger, redactConfig } from './logger';
 import { safely } from './safe';
 import { withSpan } from './tracing';
 
@@ -27,6 +27,17 @@ describe('logger', () => {
     });
     expect(lines[0]).not.toHaveProperty('trace_id');
     expect(lines[1]).toMatchObject({ msg: 'inside', level: 'info', service: 'bot', trace_id: ids!.traceId, span_id: ids!.spanId, trace_flags: '01' });
+  });
+
+  it("writes the OpenTelemetry SDK's warnings and errors as warn lines marked otel", () => {
+    const { lines, destination } = capture();
+    const diag = otelDiagLogger(createLogger({ service: 'bot', destination }));
+    diag.warn('export slow');
+    diag.error('export failed: ECONNREFUSED');
+    expect(lines).toMatchObject([
+      { level: 'warn', otel: true, msg: 'export slow' },
+      { level: 'warn', otel: true, msg: 'export failed: ECONNREFUSED' },
+    ]);
   });
 
   it('redacts configured paths and receives swallowed observability failures', () => {

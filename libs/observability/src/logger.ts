@@ -1,4 +1,4 @@
-import { trace } from '@opentelemetry/api';
+import { trace, type DiagLogger } from '@opentelemetry/api';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import { setObservabilityErrorSink } from './safe';
 
@@ -52,4 +52,12 @@ export function redactConfig<T extends object>(config: T, secretKeys: readonly s
     if (copy[key] !== undefined && copy[key] !== '') copy[key] = '[redacted]';
   }
   return copy;
+}
+
+/**
+ * The OpenTelemetry SDK's own warnings and errors (failed exports...) as `warn` lines of `logger`,
+ * marked `otel: true`: for `startTelemetry`'s `diagLogger`, in every app.
+ */
+export function otelDiagLogger(logger: Pick<Logger, 'warn'>): Pick<DiagLogger, 'warn' | 'error'> {
+  return { warn: (message) => logger.warn({ otel: true }, message), error: (message) => logger.warn({ otel: true }, message) };
 }

@@ -54,14 +54,12 @@ function seriesKey(labels: Readonly<Record<string, string | number | undefined>>
  * as OTLP explicit-bucket data points: per-bucket counts, the `+Inf` bucket last.
  */
 function histogramPoints(metric: MetricObjectWithValues<MetricValueWithName<string>>, startTime: HrTime, endTime: HrTime): DataPoint<Histogram>[] {
-  const series = new Map<string, { labels: Record<string, string | number>; bounds: [number, number][]; sum: number; count: number }>();
+  const series = new Map<string, { labels: Attributes; bounds: [number, number][]; sum: number; count: number }>();
   for (const value of metric.values) {
     const key = seriesKey(value.labels);
     let entry = series.get(key);
     if (!entry) {
-      const labels: Record<string, string | number> = {};
-      for (const [name, label] of Object.entries(value.labels)) if (name !== 'le' && label !== undefined) labels[name] = label;
-      entry = { labels, bounds: [], sum: 0, count: 0 };
+      entry = { labels: attributesOf(value.labels, 'le'), bounds: [], sum: 0, count: 0 };
       series.set(key, entry);
     }
     if (value.metricName === `${metric.name}_bucket`) {

@@ -213,18 +213,20 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   // that pushes to localhost:4318 every minute whether or not a collector is there.
   const producer = createPromClientMetricProducer();
   const metricsUrl = signalUrl(env, 'metrics');
-  const pushMetrics = (env['OTEL_METRICS_EXPORTER'] ?? 'none').split(',').map((name) => name.trim()).includes('otlp') && metricsUrl !== undefined;
+  const otlpMetricsAsked = (env['OTEL_METRICS_EXPORTER'] ?? 'none').split(',').map((name) => name.trim()).includes('otlp');
+  const pushMetrics = otlpMetricsAsked && metricsUrl !== undefined;
+  const exportInterval = positiveInt(env['OTEL_METRIC_EXPORT_INTERVAL'], 60_000);
   const metricReaders: MetricReader[] = pushMetrics
     ? [
         new PeriodicExportingMetricReader({
           exporter: new OTLPMetricExporter({ url: metricsUrl, timeoutMillis: timeout }),
-          exportIntervalMillis: positiveInt(env['OTEL_METRIC_EXPORT_INTERVAL'], 60_000),
-          exportTimeoutMillis: Math.min(positiveInt(env['OTEL_METRIC_EXPORT_TIMEOUT'], 30_000), positiveInt(env['OTEL_METRIC_EXPORT_INTERVAL'], 60_000)),
+          exportIntervalMillis: exportInterval,
+          exportTimeoutMillis: Math.min(positiveInt(env['OTEL_METRIC_EXPORT_TIMEOUT'], 30_000), exportInterval),
           metricProducers: [producer],
         }),
       ]
     : [];
-  if (!pushMetrics && (env['OTEL_METRICS_EXPORTER'] ?? '').includes('otlp')) {
+  if (otlpMetricsAsked && !pushMetrics) {
     options.diagLogger?.warn('OTEL_METRICS_EXPORTER=otlp but no OTEL_EXPORTER_OTLP_METRICS_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT: metrics are not pushed');
   }
   const sdk = new NodeSDK({

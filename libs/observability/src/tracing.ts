@@ -107,7 +107,8 @@ export function injectTraceHeaders(headers: Record<string, string> = {}): Record
   return headers;
 }
 
-type HeaderRecord = Readonly<Record<string, string | string[] | undefined>>;
+/** Incoming headers as Node keeps them (`IncomingMessage.headers`). */
+export type HeaderRecord = Readonly<Record<string, string | string[] | undefined>>;
 
 /** Reads single headers from a fetch `Headers` (case-insensitive by definition). */
 const headersGetter: TextMapGetter<Headers> = {
@@ -142,7 +143,7 @@ export function extractTraceContext(headers: Headers | HeaderRecord): Context {
  * `traceparent`. Span name follows HTTP semconv: `<METHOD> <route>`.
  */
 export async function withServerSpan<T>(
-  request: { method: string; route: string; headers: Headers | Readonly<Record<string, string | string[] | undefined>> },
+  request: { method: string; route: string; headers: Headers | HeaderRecord },
   fn: (span: Span) => Promise<T>,
   tracer?: Tracer,
 ): Promise<T> {

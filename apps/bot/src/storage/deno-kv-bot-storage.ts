@@ -149,6 +149,13 @@ interface LeaseValue {
   readonly expiresAt: number;
 }
 
+/** Where a lease lives: `[root, 'lock', key]`. */
+const leaseKey = (root: string, k: string): KvKey => [root, 'lock', k];
+
+/** The stored lease while it is live; undefined when missing or past its own expiry. */
+const liveLease = (entry: KvEntryMaybe<LeaseValue>, now: number): LeaseValue | undefined =>
+  entry.value && entry.value.expiresAt > now ? entry.value : undefined;
+
 /**
  * SharedLock over KV keys `[root, 'lock', key]`, the counterpart of the Redis lock's `SET NX PX` and
  * compare-and-delete/extend scripts. Every change is read, then `atomic().check(versionstamp)`, so
@@ -158,10 +165,8 @@ interface LeaseValue {
  * isolates that died holding them.
  */
 export function createKvLock(kv: KvLike, root: string, clock: Clock = systemClock): SharedLock {
-  const key = (k: string): KvKey => [root, 'lock', k];
+  const key = (k: string): KvKey => leaseKey(root, k);
   const ttl = (ms: number) => Math.max(1, Math.round(ms));
-  const live = (entry: KvEntryMaybe<LeaseValue>, now: number): LeaseValue | undefined =>
-    entry.value && entry.value.expiresAt > now ? entry.value : undefined;
   // The guard's renew timer and its release may overlap; in order, only other isolates make a check fail.
   const serial = keyedQueue();
 
@@ -181,7 +186,7 @@ export function createKvLock(kv: KvLike, root: string, clock: Clock = systemCloc
       decide(k, async () => {
         const now = clock.now();
         const entry = await kv.get<LeaseValue>(key(k));
-        if (live(entry, now)?.token !== token) return false;
+        if (liveLease(entry, now)?.token !== token) return false;
         const result = await change(kv.atomic().check({ key: key(k), versionstamp: entry.versionstamp }), now).commit();
         return result.ok ? true : 'conflict';
       }),
@@ -193,7 +198,7 @@ export function createKvLock(kv: KvLike, root: string, clock: Clock = systemCloc
         decide(k, async () => {
           const now = clock.now();
           const entry = await kv.get<LeaseValue>(key(k));
-          if (live(entry, now)) return undefined;
+          if (liveLease(entry, now)) return undefined;
           const lease: LeaseValue = { token: crypto.randomUUID(), expiresAt: now + ttl(ttlMs) };
           const result = await kv
             .atomic()
@@ -205,7 +210,7 @@ export function createKvLock(kv: KvLike, root: string, clock: Clock = systemCloc
       ),
     renew: (k, token, ttlMs) => ifOwner(k, token, (op, now) => op.set(key(k), { token, expiresAt: now + ttl(ttlMs) } satisfies LeaseValue, { expireIn: ttl(ttlMs) })),
     release: (k, token) => ifOwner(k, token, (op) => op.delete(key(k))),
-    holds: async (k, token) => live(await kv.get<LeaseValue>(key(k)), clock.now())?.token === token,
+    holds: async (k, token) => liveLease(await kv.get<LeaseValue>(key(k)), clock.now())?.token === token,
   };
 }
 
@@ -230,8 +235,7 @@ export function createKvCancel(kv: KvLike, root: string, options: { clock?: Cloc
   const requestKey = (k: string): KvKey => [root, 'cancel', k];
   return {
     async request(k) {
-      const lease = await kv.get<LeaseValue>([root, 'lock', k]);
-      const token = lease.value && lease.value.expiresAt > clock.now() ? lease.value.token : undefined;
+      const token = liveLease(await kv.get<LeaseValue>(leaseKey(root, k)), clock.now())?.token;
       if (token === undefined) return undefined;
       await kv.set(requestKey(k), { token } satisfies CancelRequestValue, { expireIn: CANCEL_REQUEST_TTL_MS });
       return token;

@@ -100,9 +100,13 @@ const RENEW_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
 
+/** Where leases live (`<prefix>lock:<key>`) and where cancel requests are published. */
+const lockPrefixOf = (keyPrefix: string) => `${keyPrefix}lock:`;
+const cancelChannelOf = (keyPrefix: string) => `${keyPrefix}cancel`;
+
 /** Leases as `SET key token NX PX ttl` with a random token per acquisition; keys live under `<prefix>lock:`. */
 export function createRedisLock(redis: Redis, keyPrefix: string): SharedLock {
-  const lockPrefix = `${keyPrefix}lock:`;
+  const lockPrefix = lockPrefixOf(keyPrefix);
   const ttl = (ms: number) => Math.max(1, Math.round(ms));
   return {
     async acquire(key, ttlMs) {
@@ -141,8 +145,8 @@ return token`;
  * subscriber connected at that moment) only leaves that answer running until it ends by itself.
  */
 export function createRedisCancel(redis: Redis, subscriber: Redis, keyPrefix: string, onError: (error: Error) => void): SharedCancel {
-  const channel = `${keyPrefix}cancel`;
-  const lockPrefix = `${keyPrefix}lock:`;
+  const channel = cancelChannelOf(keyPrefix);
+  const lockPrefix = lockPrefixOf(keyPrefix);
   const handlers = new Set<(key: string, token: string) => void>();
   subscriber.on('message', (from: string, message: string) => {
     if (from !== channel) return;
@@ -202,7 +206,7 @@ export async function createRedisBotStorage(options: RedisBotStorageOptions): Pr
   subscriber.on('error', onError);
   const cancels = createRedisCancel(redis, subscriber, keyPrefix, onError);
   let closing = false;
-  const subscribed = subscriber.subscribe(`${keyPrefix}cancel`).then(
+  const subscribed = subscriber.subscribe(cancelChannelOf(keyPrefix)).then(
     () => undefined,
     (error: Error) => {
       if (!closing) onError(error);
